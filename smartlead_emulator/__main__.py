@@ -1,0 +1,133 @@
+"""Command line: `smartlead-emulator` / `python -m smartlead_emulator`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from types import FrameType
+
+from .control import Config
+from .dataset import Dataset
+from .faults import FaultInjector, parse_kinds
+from .ratelimit import POLICIES, RateLimiter
+from .server import API_PREFIX, Emulator, make_server
+from .timeutil import UTC, parse_instant
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="smartlead-emulator",
+        description="A deterministic emulator of the Smartlead API (read side).",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--port-file", help="write the bound port here once listening")
+    p.add_argument("--api-key", default="test-api-key")
+    p.add_argument("--no-access-key", default="no-access-key")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--now", help="the clock at start, ISO 8601 (default: now, UTC, to the second)")
+    p.add_argument("--campaigns", type=int, default=5)
+    p.add_argument("--leads-per-campaign", type=int, default=200)
+    p.add_argument("--mailboxes", type=int, default=8)
+    p.add_argument("--clients", type=int, default=3)
+    p.add_argument("--vanishing-campaigns", type=int, default=0)
+    p.add_argument("--envelope", choices=("bare", "ok", "mixed"), default="mixed")
+    p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
+    p.add_argument("--rate-limit-requests", type=int)
+    p.add_argument("--rate-limit-window", type=float)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--fault-kinds", default="all")
+    p.add_argument("--fault-seed", type=int, default=1)
+    p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--quiet", action="store_true", help="no access log (the default)")
+    p.add_argument("--verbose", action="store_true", help="print an access log to stderr")
+    return p
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return parse_instant(value)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds serve_forever() in the main thread
+
+
+def write_port_file(path: str, port: int) -> None:
+    # Write-then-rename so a poller never reads a half-written file.
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(f"{port}\n")
+    os.replace(tmp, path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        now = parse_now(args.now)
+        kinds = parse_kinds(args.fault_kinds)
+        limiter = RateLimiter(args.rate_limit, args.rate_limit_requests, args.rate_limit_window)
+    except ValueError as err:
+        print(f"smartlead-emulator: {err}", file=sys.stderr)
+        return 2
+    if not 0.0 <= args.fault_rate <= 1.0:
+        print("smartlead-emulator: --fault-rate must be within 0..1", file=sys.stderr)
+        return 2
+    for name in ("campaigns", "leads_per_campaign", "mailboxes", "clients",
+                 "vanishing_campaigns"):
+        if getattr(args, name) < 0:
+            print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
+            return 2
+    if args.mailboxes < 1 and args.campaigns > 0:
+        print("smartlead-emulator: campaigns need at least one mailbox", file=sys.stderr)
+        return 2
+
+    started = time.perf_counter()
+    dataset = Dataset(
+        seed=args.seed,
+        now=now,
+        campaigns=args.campaigns,
+        leads_per_campaign=args.leads_per_campaign,
+        mailboxes=args.mailboxes,
+        clients=args.clients,
+        vanishing_campaigns=args.vanishing_campaigns,
+    )
+    built = time.perf_counter() - started
+    config = Config(
+        api_key=args.api_key,
+        no_access_key=args.no_access_key,
+        envelope=args.envelope,
+        latency_ms=args.latency_ms,
+        slow_seconds=args.slow_seconds,
+        fault_seed=args.fault_seed,
+        verbose=args.verbose and not args.quiet,
+        limiter=limiter,
+        faults=FaultInjector(args.fault_rate, kinds, args.fault_seed),
+    )
+    server = make_server(args.host, args.port, Emulator(dataset, config))
+    host, port = server.server_address[:2]
+    signal.signal(signal.SIGTERM, _stop)
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    if args.verbose:
+        leads = sum(len(c.leads) for c in dataset.campaigns)
+        print(f"generated {leads} leads in {built:.2f}s", file=sys.stderr, flush=True)
+    print(f"smartlead-emulator listening on http://{host}:{port}{API_PREFIX}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The control side: request counters, runtime configuration and the ground-truth dump.
+
+None of this is part of the Smartlead API; it is what tests use to steer the emulator and to
+check a sync against the truth.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import render
+from .dataset import Dataset
+from .faults import FaultInjector, parse_kinds
+from .names import CATEGORIES
+from .ratelimit import POLICIES, RateLimiter
+from .timeutil import fmt_now
+
+
+class Stats:
+    """Counters over API requests (control calls are not counted)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.by_path: dict[str, int] = {}
+            self.by_status: dict[str, int] = {}
+            self.rate_limited = 0
+            self.faults: dict[str, int] = {}
+
+    def record(self, template: str, status: int | None, fault: str | None) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_path[template] = self.by_path.get(template, 0) + 1
+            if status is not None:  # a `reset` fault sends no status at all
+                key = str(status)
+                self.by_status[key] = self.by_status.get(key, 0) + 1
+            if status == 429:
+                self.rate_limited += 1
+            if fault is not None:
+                self.faults[fault] = self.faults.get(fault, 0) + 1
+
+    def snapshot(self, max_in_window: int) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "by_path": dict(sorted(self.by_path.items())),
+                "by_status": dict(sorted(self.by_status.items())),
+                "rate_limited": self.rate_limited,
+                "faults": dict(sorted(self.faults.items())),
+                "max_in_window": max_in_window,
+            }
+
+
+@dataclass
+class Config:
+    """Runtime settings; the mutable ones can be changed with POST /_emulator/config."""
+
+    api_key: str = "test-api-key"
+    no_access_key: str = "no-access-key"
+    envelope: str = "mixed"
+    latency_ms: float = 0.0
+    slow_seconds: float = 5.0
+    fault_seed: int = 1
+    verbose: bool = False
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter("seed"))
+    faults: FaultInjector = field(default_factory=lambda: FaultInjector(0.0, (), 1))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "envelope": self.envelope,
+            "latency_ms": self.latency_ms,
+            "fault_rate": self.faults.rate,
+            "fault_kinds": list(self.faults.kinds),
+            "fault_seed": self.fault_seed,
+            "slow_seconds": self.slow_seconds,
+            "rate_limit": self.limiter.policy,
+            "rate_limit_requests": self.limiter.limit,
+            "rate_limit_window": self.limiter.window,
+        }
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Validate everything first, then apply, so a bad request changes nothing."""
+        allowed = {"latency_ms", "fault_rate", "fault_kinds", "rate_limit",
+                   "rate_limit_requests", "rate_limit_window", "slow_seconds"}
+        unknown = sorted(set(changes) - allowed)
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        latency = _number(changes, "latency_ms", self.latency_ms, 0, None)
+        rate = _number(changes, "fault_rate", self.faults.rate, 0, 1)
+        slow = _number(changes, "slow_seconds", self.slow_seconds, 0, None)
+        kinds = parse_kinds(changes["fault_kinds"]) if "fault_kinds" in changes \
+            else self.faults.kinds
+        limiter = self.limiter
+        if {"rate_limit", "rate_limit_requests", "rate_limit_window"} & set(changes):
+            policy = str(changes.get("rate_limit", limiter.policy))
+            if policy not in POLICIES:
+                raise ValueError(f"unknown rate_limit policy {policy!r}")
+            same = policy == limiter.policy  # a new policy starts from its own numbers
+            requests = changes.get("rate_limit_requests", limiter.limit if same else None)
+            window = changes.get("rate_limit_window", limiter.window if same else None)
+            limiter = RateLimiter(policy, _opt_int(requests), _opt_float(window))
+        self.latency_ms, self.slow_seconds, self.limiter = latency, slow, limiter
+        self.faults.rate, self.faults.kinds = rate, kinds
+
+
+def _number(changes: dict[str, Any], key: str, current: float, lo: float,
+            hi: float | None) -> float:
+    if key not in changes:
+        return current
+    value = changes[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} must be a number")
+    if value < lo or (hi is not None and value > hi):
+        raise ValueError(f"{key} out of range")
+    return float(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def dump(ds: Dataset) -> dict[str, Any]:
+    """The whole dataset in API shapes (callers hold ds.lock)."""
+    clients = {c.id: c for c in ds.clients}
+    campaigns = []
+    for c in ds.campaigns:
+        entry = render.campaign(c, ds.user_id)
+        entry.update({
+            "vanished": c.vanished,
+            "sequences": [render.sequence(s, c.id) for s in c.sequences],
+            "email_accounts": [render.email_account(a, ds.user_id, full_warmup=True)
+                               for a in c.mailboxes],
+            "webhooks": [render.webhook(w, c.id) for w in c.webhooks],
+            "leads": [render.lead_row(m) for m in c.leads],
+            "statistics": [render.stats_row(msg) for msg in c.messages],
+            "message_history": {str(m.lead.id): render.history(m) for m in c.leads},
+            "analytics": None if c.vanished else render.analytics(c, ds.user_id, clients),
+        })
+        campaigns.append(entry)
+    return {
+        "now": fmt_now(ds.now),
+        "clients": [render.client(c, ds.user_id) for c in ds.clients],
+        "categories": [render.category(entry) for entry in CATEGORIES],
+        "email_accounts": [render.email_account(a, ds.user_id, full_warmup=False)
+                           for a in ds.accounts],
+        "campaigns": campaigns,
+        "warmup": {str(a.id): [render.warmup_day(d) for d in a.warmup_days]
+                   for a in ds.accounts},
+    }

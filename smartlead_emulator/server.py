@@ -1,0 +1,289 @@
+"""HTTP plumbing: the threaded server, routing, auth, rate limiting, latency and faults.
+
+Order for an API request: auth (401/403) -> rate limit (429, not counted in the window) ->
+fault draw -> latency -> the endpoint. HTTP/1.1 keep-alive with an exact Content-Length on
+every answer, so clients can reuse connections; only the `reset` and `truncated` faults close
+the connection on purpose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import api, control
+from .dataset import Dataset
+from .faults import BAD_JSON, HTML_PAGES
+from .timeutil import fmt_now
+
+API_PREFIX = "/api/v1"
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: re.Pattern[str]
+    template: str
+    func: Callable[..., Any]
+    envelope: str | None = None  # which `--envelope` group this list belongs to
+
+
+def _route(template: str, func: Callable[..., Any], envelope: str | None = None) -> Route:
+    regex = re.sub(r"\\{[a-z_]+\\}", "([^/]+)", re.escape(template))
+    return Route(re.compile(f"^{regex}$"), template, func, envelope)
+
+
+# Order matters only where a literal segment could also match `{id}`: fetch-categories first.
+ROUTES: tuple[Route, ...] = (
+    _route("/campaigns", api.campaigns),
+    _route("/campaigns/{id}", api.campaign),
+    _route("/campaigns/{id}/sequences", api.sequences, "mixed"),
+    _route("/campaigns/{id}/leads", api.leads),
+    _route("/campaigns/{id}/statistics", api.statistics),
+    _route("/campaigns/{id}/analytics", api.analytics),
+    _route("/campaigns/{id}/analytics-by-date", api.analytics_by_date),
+    _route("/campaigns/{id}/leads/{lead_id}/message-history", api.message_history),
+    _route("/campaigns/{id}/email-accounts", api.campaign_email_accounts, "ok"),
+    _route("/campaigns/{id}/webhooks", api.webhooks, "ok"),
+    _route("/email-accounts", api.email_accounts),
+    _route("/email-accounts/{id}", api.email_account),
+    _route("/email-accounts/{id}/warmup-stats", api.warmup_stats),
+    _route("/leads/fetch-categories", api.categories, "ok"),
+    _route("/leads", api.lead_by_email),
+    _route("/leads/{lead_id}/campaigns", api.lead_campaigns),
+    _route("/client", api.clients, "mixed"),
+)
+
+
+def find_route(path: str) -> tuple[Route | None, tuple[str, ...]]:
+    for route in ROUTES:
+        match = route.pattern.match(path)
+        if match:
+            return route, match.groups()
+    return None, ()
+
+
+def wants_envelope(mode: str, group: str | None) -> bool:
+    """`ok` wraps every enveloped list, `mixed` only /client and sequences, `bare` none."""
+    if group is None or mode == "bare":
+        return False
+    return mode == "ok" or group == "mixed"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
+    headers: dict[str, str] | None = None
+
+
+def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Reply(status, body, JSON_TYPE, headers)
+
+
+class Emulator:
+    """Shared state of one running emulator."""
+
+    def __init__(self, dataset: Dataset, config: control.Config) -> None:
+        self.dataset = dataset
+        self.config = config
+        self.stats = control.Stats()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True  # a hung client never blocks shutdown
+    request_queue_size = 128  # bursts of parallel connections (benchmarks) are not refused
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        super().__init__(address, Handler)
+        self.emulator = emulator
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.emulator.config.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _read_body(self) -> bytes:
+        # Always drain the body so the next request on a kept-alive connection parses cleanly.
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            body = self._read_body()
+            url = urlsplit(self.path)
+            params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            path = url.path
+            if path == "/_emulator" or path.startswith("/_emulator/"):
+                self._send(self._control(method, path.rstrip("/"), params, body))
+            elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+                self._api(method, path[len(API_PREFIX):].rstrip("/") or "/", params)
+            else:
+                self._send(json_reply(404, {"error": "Not found"}))
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # an emulator bug must surface as a 500 and a traceback, not a hang
+            traceback.print_exc(file=sys.stderr)
+            try:
+                self._send(json_reply(500, {"error": "emulator bug, see its stderr"}))
+            except OSError:
+                self.close_connection = True
+
+    def _send(self, reply: Reply, truncate: bool = False) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in (reply.headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if truncate:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self._hard_close()
+        else:
+            self.wfile.write(reply.body)
+
+    def _hard_close(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the client may already be gone
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    # -- the Smartlead API -----------------------------------------------------------------
+
+    def _api(self, method: str, path: str, params: dict[str, str]) -> None:
+        emulator = self.server.emulator
+        config = emulator.config
+        route, ids = find_route(path)
+        template = route.template if route else "other"
+        key = params.get("api_key")
+        fault: str | None = None
+        if key is not None and key == config.no_access_key:
+            reply = json_reply(403, {"error": "Access denied"})
+        elif key is None or key != config.api_key:
+            reply = json_reply(401, {"error": "Unauthorized"})
+        else:
+            decision = config.limiter.check(key)
+            if not decision.allowed:
+                payload: Any = {"error": "Rate limit exceeded"}
+                if config.limiter.send_headers:
+                    payload = {"error": {"code": "RATE_LIMIT_EXCEEDED",
+                                         "retry_after": decision.retry_after}}
+                reply = json_reply(429, payload, decision.headers)
+            else:
+                fault = config.faults.draw()
+                reply = self._fault_reply(fault) or self._endpoint(method, route, ids, params)
+                if decision.headers:
+                    reply.headers = {**(reply.headers or {}), **decision.headers}
+        if config.latency_ms > 0:
+            time.sleep(config.latency_ms / 1000)
+        if fault == "slow":
+            time.sleep(config.slow_seconds)
+        if fault == "reset":
+            emulator.stats.record(template, None, fault)
+            self._hard_close()
+            return
+        emulator.stats.record(template, reply.status, fault)
+        self._send(reply, truncate=fault == "truncated")
+
+    def _fault_reply(self, fault: str | None) -> Reply | None:
+        if fault == "500":
+            return json_reply(500, {"error": "Internal Server Error"})
+        if fault in HTML_PAGES:
+            return Reply(int(fault), HTML_PAGES[fault].encode(), "text/html; charset=utf-8")
+        if fault == "badjson":
+            return Reply(200, BAD_JSON, JSON_TYPE)
+        if fault == "reset":
+            return Reply(0, b"")
+        return None  # no fault, `slow` and `truncated` answer the real response
+
+    def _endpoint(self, method: str, route: Route | None, ids: tuple[str, ...],
+                  params: dict[str, str]) -> Reply:
+        if route is None:
+            return json_reply(404, {"error": "Not found"})
+        if method != "GET":
+            return json_reply(405, {"error": f"{method} is not supported by the emulator"})
+        emulator = self.server.emulator
+        dataset = emulator.dataset
+        try:
+            with dataset.lock:
+                payload = route.func(dataset, params, *ids)
+        except api.ApiError as err:
+            return json_reply(err.status, {"error": err.message})
+        if wants_envelope(emulator.config.envelope, route.envelope):
+            payload = {"ok": True, "data": payload}
+        return json_reply(200, payload)
+
+    # -- the control API -------------------------------------------------------------------
+
+    def _control(self, method: str, path: str, params: dict[str, str], body: bytes) -> Reply:
+        emulator = self.server.emulator
+        config = emulator.config
+        dataset = emulator.dataset
+        action = (method, path)
+        if action == ("GET", "/_emulator/stats"):
+            return json_reply(200, emulator.stats.snapshot(config.limiter.max_in_window))
+        if action == ("POST", "/_emulator/stats/reset"):
+            emulator.stats.reset()
+            config.limiter.reset_stats()
+            return json_reply(200, {"ok": True})
+        if action == ("POST", "/_emulator/advance"):
+            try:
+                days = int(params.get("days", "1"))
+            except ValueError:
+                days = 0
+            if not 1 <= days <= 3650:
+                return json_reply(400, {"error": "days must be an integer from 1 to 3650"})
+            now = dataset.advance(days)
+            return json_reply(200, {"now": fmt_now(now)})
+        if action == ("GET", "/_emulator/dataset"):
+            with dataset.lock:
+                return json_reply(200, control.dump(dataset))
+        if action == ("GET", "/_emulator/config"):
+            return json_reply(200, config.as_dict())
+        if action == ("POST", "/_emulator/config"):
+            try:
+                changes = json.loads(body or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("the body must be a JSON object")
+                config.apply(changes)
+            except (ValueError, TypeError) as err:
+                return json_reply(400, {"error": str(err)})
+            return json_reply(200, config.as_dict())
+        return json_reply(404, {"error": f"no control endpoint {method} {path}"})
+
+
+def make_server(host: str, port: int, emulator: Emulator) -> Server:
+    return Server((host, port), emulator)
