@@ -1,0 +1,427 @@
+"""The base stream: authentication, URLs, the shared limiter, retries, errors, response shapes.
+
+Every request of the process goes through :meth:`SmartleadStream.fetch`: one shared rate limiter
+(inside the retry loop, so retries count against the budget too), a short exponential backoff for
+server faults, an exact wait for ``Retry-After``, and error messages that name the path but never
+the query string (it carries the API key).
+
+Per-campaign and per-mailbox streams are partitioned: the SDK syncs one partition at a time and
+keeps one bookmark per partition, while this class prefetches the next partitions' first requests
+on the worker pool so that the rate limit, not the network latency, bounds the sync.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.exceptions import RetriableAPIError
+from typing_extensions import override
+
+from tap_smartlead.coercion import coerce_object
+from tap_smartlead.errors import (
+    ApiRequestError,
+    AuthenticationError,
+    ConnectionFailedError,
+    NotFoundError,
+    RetriesExhaustedError,
+    TransientApiError,
+    UnexpectedResponseError,
+)
+from tap_smartlead.fanout import ordered_map
+from tap_smartlead.rate_limit import parse_verdict
+from tap_smartlead.redaction import REDACTOR, redact
+
+if TYPE_CHECKING:
+    from backoff.types import Details
+    from singer_sdk.helpers.types import Context
+
+    from tap_smartlead.runtime import SharedRuntime
+
+# Server faults are retried quickly: the first retry after a quarter second, well inside one
+# rate-limit window, doubling to a cap. 429s wait for the limiter instead (see retry_wait).
+RETRY_BASE_SECONDS = 0.25
+RETRY_CAP_SECONDS = 8.0
+MAX_TRIES = 8
+
+
+class Missing:
+    """Marks a partition whose parent vanished (404) between listing and fetching."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = Missing()
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One GET request: a path below the base URL and its query parameters (no api_key)."""
+
+    path: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def list_payload(payload: Any, what: str) -> list[dict[str, Any]]:
+    """Accept both list shapes the API uses (a bare array, ``{"ok": true, "data": [...]}``).
+
+    Anything else fails loudly: a silent zero-row sync is worse than an error.
+    """
+    if isinstance(payload, list):
+        rows = payload
+    elif isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        rows = payload["data"]
+    else:
+        raise UnexpectedResponseError(
+            f"Unexpected response shape from {what}: expected a JSON array or "
+            f'{{"ok": true, "data": [...]}}, got {_shape(payload)}.'
+        )
+    if not all(isinstance(row, dict) for row in rows):
+        raise UnexpectedResponseError(
+            f"Unexpected response shape from {what}: the list holds non-object items."
+        )
+    return rows
+
+
+def object_payload(payload: Any, what: str, *, required: str | None = None) -> dict[str, Any]:
+    """A single JSON object (optionally one that must carry the key ``required``)."""
+    if isinstance(payload, dict) and "data" in payload and isinstance(payload["data"], dict):
+        payload = payload["data"]
+    if not isinstance(payload, dict) or (required is not None and required not in payload):
+        expectation = f"an object with {required!r}" if required else "a JSON object"
+        raise UnexpectedResponseError(
+            f"Unexpected response shape from {what}: expected {expectation}, got "
+            f"{_shape(payload)}."
+        )
+    return payload
+
+
+def _shape(payload: Any) -> str:
+    if isinstance(payload, dict):
+        keys = ", ".join(sorted(map(str, payload))[:6])
+        return f"an object with keys [{keys}]"
+    return f"a JSON {type(payload).__name__}"
+
+
+class SmartleadStream(RESTStream[Any]):
+    """Base class of every Smartlead stream."""
+
+    # "campaign" or "email_account": one partition (and bookmark) per parent.
+    partition_kind: ClassVar[str | None] = None
+    # Fields never emitted, nor declared in the schema (mailbox credentials).
+    omitted_fields: ClassVar[frozenset[str]] = frozenset()
+    allow_redirects = False  # a redirect would carry the api_key to another host
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._partitions_done = 0
+        self._prefetch: Iterator[tuple[dict, Any]] | None = None
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    @property
+    @override
+    def url_base(self) -> str:
+        return str(self.config["base_url"]).rstrip("/")
+
+    @cached_property
+    @override
+    def authenticator(self) -> APIKeyAuthenticator:
+        return APIKeyAuthenticator(key="api_key", value=self.config["api_key"], location="params")
+
+    @property
+    def runtime(self) -> SharedRuntime:
+        return self._tap.runtime  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    @override
+    def requests_session(self) -> requests.Session:
+        return self.runtime.session
+
+    @property
+    @override
+    def timeout(self) -> int:
+        return self.config.get("request_timeout_seconds", 60)
+
+    @override
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        # Bookmarks are the server's own timestamps; the SDK's default signpost (this machine's
+        # clock) would move a bookmark past events whenever the two clocks disagree.
+        return None
+
+    @cached_property
+    def _fetch_with_retries(self) -> Callable[[requests.PreparedRequest, Any], Any]:
+        return self.request_decorator(self._request)
+
+    def fetch(self, call: ApiCall, context: Context | None = None) -> Any:
+        """GET ``call`` through the shared limiter and the retry policy; return the JSON."""
+        request = self.build_prepared_request(
+            method="GET",
+            url=f"{self.url_base}{call.path}",
+            params=dict(call.params),
+            headers=self.http_headers,
+        )
+        return self._fetch_with_retries(request, context)
+
+    def fetch_unless_missing(self, call: ApiCall, context: Context | None = None) -> Any:
+        try:
+            return self.fetch(call, context)
+        except NotFoundError:
+            return MISSING
+
+    @override
+    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
+        authenticated = self.authenticator(prepared_request)
+        self.runtime.limiter.acquire()
+        try:
+            response = self.requests_session.send(
+                authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects
+            )
+            _ = response.content  # a truncated body raises here, inside the retry loop
+        except requests.RequestException as exc:
+            # `requests` messages carry the full URL, api_key included: rebuild a clean one and
+            # drop the original from the traceback chain.
+            raise ConnectionFailedError(self._describe_connection_error(exc)) from None
+        payload = self._decode(response)
+        self.runtime.limiter.observe(
+            parse_verdict(response.status_code, response.headers, payload)
+        )
+        self._write_request_duration_log(
+            endpoint=self.path or "", response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response, payload)
+        return payload
+
+    def _describe_connection_error(self, exc: requests.RequestException) -> str:
+        kind = type(exc).__name__
+        if isinstance(exc, requests.Timeout):
+            reason = f"no answer within {self.timeout}s"
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            reason = "the response body was cut short"
+        else:
+            reason = "could not connect or the connection was reset"
+        host = self.url_base.split("//", 1)[-1].split("/", 1)[0]
+        return f"{kind} for {host} ({reason})"
+
+    @staticmethod
+    def _decode(response: requests.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            return _NOT_JSON
+
+    @override
+    def validate_response(self, response: requests.Response, payload: Any = None) -> None:
+        status = response.status_code
+        path = requests.utils.urlparse(response.url).path
+        if 200 <= status < 300:
+            if payload is _NOT_JSON:
+                raise TransientApiError(f"{status} with a body that is not valid JSON from {path}")
+            return
+        detail = _error_detail(payload, response)
+        if status == 401:
+            raise AuthenticationError(
+                f"Smartlead rejected the API key (401 Unauthorized{detail}). Check the api_key "
+                "setting."
+            )
+        if status == 403:
+            raise AuthenticationError(
+                f"Smartlead denied access (403{detail}): this account's plan may not include "
+                "API access."
+            )
+        if status == 404:
+            raise NotFoundError(f"404 Not Found for {path}{detail}")
+        if status == 429 or status >= 500:
+            raise TransientApiError(f"{status} from {path}{detail}", response)
+        if 300 <= status < 400:
+            raise ApiRequestError(f"{status} redirect from {path}; redirects are not followed.")
+        raise ApiRequestError(f"{status} from {path}{detail}")
+
+    # --- retry policy (the SDK's backoff decorator, with our waits) -------------------------
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, Any, None]:
+        exception = yield  # type: ignore[misc]  # primed by backoff with send(None)
+        attempt = 0
+        while True:
+            exception = yield self.retry_wait(exception, attempt)
+            attempt += 1
+
+    def retry_wait(self, exception: BaseException, attempt: int) -> float:
+        response = getattr(exception, "response", None)
+        if response is not None and response.status_code == 429:
+            return 0.0  # the shared limiter already holds every request for Retry-After
+        return min(RETRY_BASE_SECONDS * (2**attempt), RETRY_CAP_SECONDS)
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        return value  # Retry-After means exactly that long; jitter would only add waiting
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return MAX_TRIES
+
+    @override
+    def backoff_handler(self, details: Details) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "Retrying %s (attempt %d of %d) in %.2fs after: %s",
+            self.name,
+            details.get("tries", 0) + 1,
+            MAX_TRIES,
+            details.get("wait") or 0.0,
+            redact(exception) if exception is not None else "unknown error",
+        )
+
+    @override
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # The SDK's decorator, minus backoff's own logger: backoff_handler says it once, redacted.
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            RetriableAPIError,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        def with_final_message(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return retrying(*args, **kwargs)
+            except RetriableAPIError as exc:
+                raise RetriesExhaustedError(
+                    f"Giving up on {self.name} after {MAX_TRIES} attempts; last error: "
+                    f"{redact(exc)}"
+                ) from None
+
+        return with_final_message
+
+    # --- records ----------------------------------------------------------------------------
+
+    def without_credentials(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``row`` without ``omitted_fields``; their values join the redaction list."""
+        clean = dict(row)
+        for name in self.omitted_fields:
+            REDACTOR.add(clean.pop(name, None))
+        return clean
+
+    @override
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        return coerce_object(self.without_credentials(row), self.schema)
+
+    def partition_calls(self, context: Context | None) -> list[ApiCall]:
+        """The requests that can be made for a partition before any of them is answered."""
+        raise NotImplementedError
+
+    def partition_records(
+        self, context: Context | None, answers: list[tuple[ApiCall, Any]]
+    ) -> Iterable[dict[str, Any]]:
+        """Records of one partition from ``partition_calls`` and their answers (may fetch more)."""
+        raise NotImplementedError
+
+    @property
+    @override
+    def partitions(self) -> list[dict] | None:
+        if self.partition_kind == "campaign":
+            return [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+        if self.partition_kind == "email_account":
+            return [
+                {"email_account_id": aid}
+                for aid in self._tap.email_account_ids()  # type: ignore[attr-defined]
+            ]
+        return None
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        if self.partition_kind is None or context is None:
+            answers = [(call, self.fetch(call, context)) for call in self.partition_calls(context)]
+            yield from self.partition_records(context, answers)
+            return
+        prefetched = self._next_prefetched(context)
+        if prefetched is MISSING:
+            self.logger.warning(
+                "Skipping %s for %s: it was deleted after it was listed (404).",
+                self.name,
+                _describe(context),
+            )
+            return
+        yield from self.partition_records(context, prefetched)
+        # The SDK finalises this partition's bookmark after the last record; say so at once
+        # rather than after the whole stream, so a killed sync resumes from here.
+        self._partitions_done += 1
+
+    def _next_prefetched(self, context: Context) -> Any:
+        if self._partitions_done:
+            self._write_state_message()
+        if self._prefetch is None:
+            self._prefetch = self._prefetch_partitions()
+        for prefetched_context, payloads in self._prefetch:
+            if prefetched_context == dict(context):
+                return payloads
+            break
+        # Asked out of order (e.g. a single partition from the command line): fetch directly.
+        self._prefetch = None
+        return self._fetch_partition(dict(context))
+
+    def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
+        return ordered_map(
+            self.runtime.executor,
+            self._fetch_partition,
+            iter(self.partitions or []),
+            window=self.runtime.max_concurrency,
+        )
+
+    def _fetch_partition(self, context: dict) -> Any:
+        answers = []
+        for call in self.partition_calls(context):
+            payload = self.fetch_unless_missing(call, context)
+            if payload is MISSING:
+                return MISSING
+            answers.append((call, payload))
+        return answers
+
+    def fan_out(
+        self, func: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """Run ``func`` over ``items`` on the worker pool; results in input order."""
+        return ordered_map(
+            self.runtime.executor, func, items, window=self.runtime.max_concurrency
+        )
+
+
+class _NotJson:
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+_NOT_JSON = _NotJson()
+
+
+def _error_detail(payload: Any, response: requests.Response) -> str:
+    """The API's own error message, if it gave one (JSON error/message, or an HTML <pre>)."""
+    message: Any = None
+    if isinstance(payload, dict):
+        message = payload.get("error") or payload.get("message")
+        if isinstance(message, dict):
+            message = message.get("message") or message.get("code")
+    elif payload is _NOT_JSON and "<pre>" in response.text:
+        message = response.text.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    if not message:
+        return ""
+    text = " ".join(redact(message).split())
+    return f": {text[:200]}"
+
+
+def _describe(context: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in context.items())
+

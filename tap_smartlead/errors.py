@@ -1,0 +1,41 @@
+"""Errors the tap reports to its user in one line."""
+
+from __future__ import annotations
+
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+
+class SmartleadError(Exception):
+    """An error with a message fit for the user: no URL query string, no secret, one line."""
+
+
+class AuthenticationError(SmartleadError, FatalAPIError):
+    pass
+
+
+class NotFoundError(FatalAPIError):
+    """404: the resource (typically a campaign deleted since it was listed) is gone."""
+
+
+class UnexpectedResponseError(SmartleadError, FatalAPIError):
+    """A 200 whose JSON is not the shape the endpoint documents."""
+
+
+class ApiRequestError(SmartleadError, FatalAPIError):
+    """A 4xx the tap cannot recover from."""
+
+
+class TransientApiError(RetriableAPIError):
+    """5xx, 429, invalid or truncated JSON: retried with backoff."""
+
+
+class ConnectionFailedError(SmartleadError, RetriableAPIError):
+    """The host could not be reached or the connection broke (retried, then reported)."""
+
+
+class RetriesExhaustedError(SmartleadError):
+    """A request kept failing with retriable errors until the retry budget ran out."""
+
+
+class ConfigurationError(SmartleadError):
+    pass

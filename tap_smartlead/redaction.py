@@ -1,0 +1,79 @@
+"""Keep secrets out of every byte the tap writes.
+
+Smartlead takes the API key only as a query parameter, so every URL carries it, and `requests`
+puts full URLs into its exception messages. Mailbox passwords arrive inside API responses. Both
+are replaced by ``***`` in log messages, tracebacks and exception texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+_API_KEY_PARAM = re.compile(r"(api_key=)[^&\s'\"<>]+", re.IGNORECASE)
+# Secrets shorter than this would mask ordinary words; a key or password never is.
+_MIN_SECRET_LENGTH = 4
+
+
+class Redactor:
+    """Masks every registered secret (and its URL-encoded forms) in text."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, secret: object) -> None:
+        if not isinstance(secret, str) or len(secret) < _MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+            if forms <= self._secrets:
+                return
+            self._secrets |= forms
+            alternatives = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in alternatives))
+
+    def redact(self, text: str) -> str:
+        text = _API_KEY_PARAM.sub(rf"\g<1>{MASK}", text)
+        pattern = self._pattern
+        return pattern.sub(MASK, text) if pattern is not None else text
+
+
+REDACTOR = Redactor()
+
+
+def redact(text: object) -> str:
+    return REDACTOR.redact(str(text))
+
+
+class _RedactingRecordFactory:
+    """Renders every log record's message (and traceback) once, with secrets masked."""
+
+    def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: object, **kwargs: object) -> logging.LogRecord:
+        record = self.inner(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not hide the original record
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+
+def install_log_redaction() -> None:
+    """Mask secrets in every log record of the process, whoever logs it."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _RedactingRecordFactory):
+        logging.setLogRecordFactory(_RedactingRecordFactory(current))
+    # urllib3 logs full request lines (query string included) at DEBUG.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)

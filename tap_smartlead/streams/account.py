@@ -1,0 +1,62 @@
+"""Account-wide lists: lead categories and clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from singer_sdk import typing as th
+from typing_extensions import override
+
+from tap_smartlead.client import ApiCall, SmartleadStream, list_payload
+from tap_smartlead.schemas import ID, TEXT, TIMESTAMP
+
+
+class AccountListStream(SmartleadStream):
+    """An account-wide endpoint answered by one list (bare or in the ``ok``/``data`` envelope)."""
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        return [ApiCall(self.path)]
+
+    @override
+    def partition_records(
+        self, context: dict | None, answers: list[tuple[ApiCall, Any]]
+    ) -> Iterable[dict[str, Any]]:
+        for _, payload in answers:
+            yield from list_payload(payload, f"GET {self.path}")
+
+
+class LeadCategoriesStream(AccountListStream):
+    name = "lead_categories"
+    path = "/leads/fetch-categories"
+    primary_keys = ("id",)
+    schema = th.PropertiesList(
+        th.Property("id", ID, required=True),
+        th.Property("created_at", TIMESTAMP),
+        th.Property("name", TEXT),
+    ).to_dict()
+
+
+class ClientsStream(AccountListStream):
+    name = "clients"
+    path = "/client/"
+    primary_keys = ("id",)
+    schema = th.PropertiesList(
+        th.Property("id", ID, required=True),
+        th.Property("name", TEXT),
+        th.Property("email", TEXT),
+        th.Property("uuid", TEXT),
+        th.Property("created_at", TIMESTAMP),
+        th.Property("user_id", ID),
+        th.Property("logo", TEXT),
+        th.Property("logo_url", TEXT),
+        th.Property(
+            "client_permission",
+            th.ObjectType(
+                th.Property("permission", th.ArrayType(TEXT)),
+                th.Property("restricted_category", th.ArrayType(TEXT)),
+                additional_properties=True,
+            ),
+        ),
+    ).to_dict()

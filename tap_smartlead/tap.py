@@ -1,0 +1,265 @@
+"""tap-smartlead: settings, their validation, the stream list, and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+import weakref
+from functools import cached_property
+from types import FrameType
+from typing import Any
+from urllib.parse import urlparse
+
+from singer_sdk import Stream, Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
+
+from tap_smartlead.coercion import parse_timestamp
+from tap_smartlead.errors import SmartleadError
+from tap_smartlead.rate_limit import RateLimiter
+from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+from tap_smartlead.runtime import SharedRuntime
+from tap_smartlead.streams.account import ClientsStream, LeadCategoriesStream
+from tap_smartlead.streams.campaigns import (
+    CampaignAnalyticsByDateStream,
+    CampaignAnalyticsStream,
+    CampaignEmailAccountsStream,
+    CampaignSequencesStream,
+    CampaignsStream,
+    CampaignWebhooksStream,
+)
+from tap_smartlead.streams.leads import (
+    CampaignLeadsStream,
+    CampaignStatisticsStream,
+    LeadMessageHistoryStream,
+)
+from tap_smartlead.streams.mailboxes import EmailAccountsStream, WarmupStatsStream
+from tap_smartlead.windows import API_MAX_WINDOW_DAYS
+
+DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
+DEFAULT_START_DAYS_AGO = 90
+# Measured with `make bench` (README): at 300 ms latency 4 workers already keep the seed limit
+# (5 requests/s) busy; 8 leaves headroom for slower answers without over-committing memory.
+DEFAULT_MAX_CONCURRENCY = 8
+
+STREAM_TYPES: list[type[Stream]] = [
+    CampaignsStream,
+    CampaignSequencesStream,
+    CampaignLeadsStream,
+    CampaignStatisticsStream,
+    CampaignAnalyticsStream,
+    CampaignAnalyticsByDateStream,
+    LeadMessageHistoryStream,
+    EmailAccountsStream,
+    WarmupStatsStream,
+    LeadCategoriesStream,
+    CampaignEmailAccountsStream,
+    CampaignWebhooksStream,
+    ClientsStream,
+]
+
+_RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
+
+
+class TapSmartlead(Tap):
+    """Singer tap for Smartlead.ai."""
+
+    name = "tap-smartlead"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_key",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="Smartlead API key, sent as the `api_key` query parameter.",
+        ),
+        th.Property(
+            "start_date",
+            th.StringType,
+            description="Earliest activity to extract (date or date-time, ISO 8601). "
+            f"Default: {DEFAULT_START_DAYS_AGO} days before today.",
+        ),
+        th.Property(
+            "base_url",
+            th.StringType,
+            default=DEFAULT_BASE_URL,
+            description="API root; point it at the emulator in tests and the demo.",
+        ),
+        th.Property(
+            "campaign_ids",
+            th.ArrayType(th.IntegerType),
+            description="Only these campaigns and their children. Default: all.",
+        ),
+        th.Property(
+            "client_id",
+            th.IntegerType,
+            description="Only campaigns of this client (`/campaigns?client_id=`).",
+        ),
+        th.Property(
+            "rate_limit_requests",
+            th.IntegerType,
+            default=10,
+            description="Shared request budget: at most this many requests start...",
+        ),
+        th.Property(
+            "rate_limit_window_seconds",
+            th.IntegerType,
+            default=2,
+            description="...in any window of this many seconds (sliding).",
+        ),
+        th.Property(
+            "analytics_window_days",
+            th.IntegerType,
+            default=30,
+            description="Window size (1..30 days) for campaign_analytics_by_date.",
+        ),
+        th.Property(
+            "request_timeout_seconds",
+            th.NumberType,
+            default=60,
+            description="Timeout of one request, in seconds.",
+        ),
+        th.Property(
+            "statistics_lookback_days",
+            th.IntegerType,
+            default=7,
+            description="Incremental campaign_statistics re-read this many days before the "
+            "bookmark, so opens, clicks and replies after a send update its row.",
+        ),
+        th.Property(
+            "incremental_overlap_minutes",
+            th.IntegerType,
+            default=60,
+            description="Incremental lead and message filters start this long before the "
+            "bookmark, covering clock skew and late-arriving events.",
+        ),
+        th.Property(
+            "max_concurrency",
+            th.IntegerType,
+            default=DEFAULT_MAX_CONCURRENCY,
+            description="Requests in flight at once (all under the one rate limit); 1 is "
+            "sequential.",
+        ),
+    ).to_dict()
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=False)
+        errors += settings_problems(self._config)
+        if errors and raise_errors:
+            raise ConfigValidationError(
+                "Config validation failed", errors=errors, schema=self.config_jsonschema
+            )
+        return errors
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        REDACTOR.add(self.config.get("api_key"))
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    @cached_property
+    def runtime(self) -> SharedRuntime:
+        limiter = RateLimiter(
+            int(self.config.get("rate_limit_requests", 10)),
+            float(self.config.get("rate_limit_window_seconds", 2)),
+        )
+        runtime = SharedRuntime(
+            limiter=limiter,
+            max_concurrency=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+        )
+        _RUNTIMES.add(runtime)
+        return runtime
+
+    def start_date(self) -> dt.datetime:
+        configured = parse_timestamp(self.config.get("start_date"))
+        if configured is not None:
+            return configured
+        today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        return today - dt.timedelta(days=DEFAULT_START_DAYS_AGO)
+
+    def overlap(self) -> dt.timedelta:
+        return dt.timedelta(minutes=int(self.config.get("incremental_overlap_minutes", 60)))
+
+    def campaign_ids(self) -> list[int]:
+        campaigns = self.streams["campaigns"]
+        assert isinstance(campaigns, CampaignsStream)
+        return [row["id"] for row in campaigns.listing() if row.get("id") is not None]
+
+    def email_account_ids(self) -> list[int]:
+        accounts = self.streams["email_accounts"]
+        assert isinstance(accounts, EmailAccountsStream)
+        return [row["id"] for row in accounts.listing() if row.get("id") is not None]
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        # The SDK writes the state and exits 0; an interrupted sync must not look successful.
+        self.logger.warning("Stopped by signal %d; writing the last state.", signum)
+        try:
+            self._state_writer.write_state(self.state)
+            sys.stdout.flush()
+        finally:
+            close_runtimes()
+            sys.exit(128 + signum)
+
+
+def settings_problems(config: dict[str, Any]) -> list[str]:
+    """Problems JSON Schema cannot express, each as one line naming the setting."""
+    problems: list[str] = []
+    start = config.get("start_date")
+    if start is not None:
+        parsed = parse_timestamp(start) if isinstance(start, str) else None
+        if parsed is None:
+            problems.append(f"start_date {start!r} is not an ISO 8601 date or date-time.")
+        elif parsed > dt.datetime.now(dt.timezone.utc):
+            problems.append(f"start_date {start!r} is in the future.")
+    base_url = config.get("base_url", DEFAULT_BASE_URL)
+    parts = urlparse(base_url) if isinstance(base_url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"base_url {base_url!r} is not an http(s) URL.")
+    window = config.get("analytics_window_days", 30)
+    if isinstance(window, int) and not 1 <= window <= API_MAX_WINDOW_DAYS:
+        problems.append(
+            f"analytics_window_days must be 1..{API_MAX_WINDOW_DAYS} (the API's cap), got {window}."
+        )
+    for name, low in (
+        ("rate_limit_requests", 1),
+        ("rate_limit_window_seconds", 1),
+        ("max_concurrency", 1),
+        ("statistics_lookback_days", 0),
+        ("incremental_overlap_minutes", 0),
+    ):
+        value = config.get(name)
+        if isinstance(value, int) and value < low:
+            problems.append(f"{name} must be at least {low}, got {value}.")
+    timeout = config.get("request_timeout_seconds")
+    if isinstance(timeout, (int, float)) and timeout <= 0:
+        problems.append(f"request_timeout_seconds must be positive, got {timeout}.")
+    return problems
+
+
+def close_runtimes() -> None:
+    for runtime in list(_RUNTIMES):
+        runtime.close()
+
+
+def main() -> None:
+    """Console entry point: the SDK's CLI, with one-line errors and nothing secret in them."""
+    install_log_redaction()
+    try:
+        TapSmartlead.cli()
+    except SmartleadError as exc:
+        _fail(str(exc))
+    except Exception as exc:
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        _fail(f"{type(exc).__name__}: {exc}")
+    finally:
+        close_runtimes()
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"tap-smartlead: error: {redact(' '.join(message.split()))}\n")
+    sys.stderr.flush()
+    sys.exit(1)

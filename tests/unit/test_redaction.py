@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import logging
+
+from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+
+
+def test_api_key_query_parameter_is_masked_even_when_unregistered():
+    text = "Max retries exceeded with url: /api/v1/campaigns?api_key=abc123XYZ&offset=0"
+    assert "abc123XYZ" not in redact(text)
+    assert "api_key=***&offset=0" in redact(text)
+
+
+def test_registered_secrets_and_their_url_encoded_forms_are_masked():
+    REDACTOR.add("p@ss w/rd+1")
+    for form in ("p@ss w/rd+1", "p%40ss%20w%2Frd%2B1", "p%40ss+w%2Frd%2B1"):
+        assert form not in redact(f"value {form} here")
+
+
+def test_short_strings_are_not_treated_as_secrets():
+    REDACTOR.add("ab")
+    assert redact("ab cab") == "ab cab"
+
+
+def test_log_records_and_tracebacks_are_masked(caplog):
+    install_log_redaction()
+    REDACTOR.add("sekrit-key-42")
+    logger = logging.getLogger("tap_smartlead.test")
+    with caplog.at_level(logging.INFO):
+        logger.info("calling %s", "http://h/x?api_key=sekrit-key-42")
+        try:
+            raise RuntimeError("boom sekrit-key-42")
+        except RuntimeError:
+            logger.exception("failed")
+    text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+    assert "sekrit-key-42" not in text
+    assert "api_key=***" in text
