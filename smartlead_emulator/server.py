@@ -28,6 +28,7 @@ from .timeutil import fmt_now
 
 API_PREFIX = "/api/v1"
 JSON_TYPE = "application/json; charset=utf-8"
+_API_KEY_IN_URL = re.compile(r"api_key=[^&\s]*")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.emulator.config.verbose:
-            super().log_message(format, *args)
+            # Even a test key should not end up in logs people copy into bug reports.
+            line = _API_KEY_IN_URL.sub("api_key=***", format % args)
+            sys.stderr.write(f"{self.address_string()} - [{self.log_date_time_string()}] "
+                             f"{line}\n")
 
     def do_GET(self) -> None:
         self._dispatch("GET")

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import requests
 
-from smartlead_emulator.testing import EmulatorProcess
+from smartlead_emulator.control import dump
+from smartlead_emulator.dataset import Dataset
+from smartlead_emulator.testing import EmulatorError, EmulatorProcess
 
 pytestmark = pytest.mark.integration
 
@@ -229,6 +231,22 @@ def test_email_accounts_leads_by_email_and_categories(emu, client, truth):
     assert get(client, emu, "/leads/", email="nobody@nowhere.example").status_code == 404
     categories = get(client, emu, "/leads/fetch-categories").json()
     assert [c["id"] for c in categories] == [1, 2, 3, 4, 5, 6, 7]
+    memberships = get(client, emu, f"/leads/{lead['id']}/campaigns").json()
+    assert live_campaigns(truth)[0]["id"] in [c["id"] for c in memberships]
+    assert set(memberships[0]) == {"id", "status", "name"}
+
+
+def test_campaigns_client_filter_and_config_validation(emu, client, truth):
+    owned = [c for c in truth["campaigns"] if c["client_id"] is not None]
+    if owned:
+        client_id = owned[0]["client_id"]
+        rows = get(client, emu, "/campaigns", client_id=client_id).json()
+        assert rows and all(c["client_id"] == client_id for c in rows)
+    with pytest.raises(EmulatorError):
+        emu.configure(fault_kinds="meteor")
+    with pytest.raises(EmulatorError):
+        emu.configure(fault_rate=2)
+    assert emu.configure()["rate_limit"] == "none"
 
 
 def test_keep_alive_and_content_length(emu):
@@ -338,6 +356,17 @@ def test_advance_creates_day_of_activity():
         assert len(after["warmup"][account]) == len(before["warmup"][account]) + 1
         warmup = get(s, emu, f"/email-accounts/{account}/warmup-stats").json()
         assert warmup["stats_by_date"][-1]["date"] == "2024-05-02"
+
+
+def test_advance_two_days_equals_two_single_days():
+    # In-process: the per-day RNG makes the activity independent of how days are batched.
+    start = NOW_DT.replace(tzinfo=None)
+    once, twice = (Dataset(seed=5, now=start, campaigns=2, leads_per_campaign=80)
+                   for _ in range(2))
+    once.advance(2)
+    twice.advance(1)
+    twice.advance(1)
+    assert dump(once) == dump(twice)
 
 
 # -- rate limits --------------------------------------------------------------------------
