@@ -82,16 +82,16 @@ def wants_envelope(mode: str, group: str | None) -> bool:
 
 
 @dataclass
-class Reply:
+class Answer:
     status: int
     body: bytes
     content_type: str = JSON_TYPE
     headers: dict[str, str] | None = None
 
 
-def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+def json_answer(status: int, payload: Any, headers: dict[str, str] | None = None) -> Answer:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Reply(status, body, JSON_TYPE, headers)
+    return Answer(status, body, JSON_TYPE, headers)
 
 
 class Emulator:
@@ -157,28 +157,28 @@ class Handler(BaseHTTPRequestHandler):
             elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
                 self._api(method, path[len(API_PREFIX):].rstrip("/") or "/", params)
             else:
-                self._send(json_reply(404, {"error": "Not found"}))
+                self._send(json_answer(404, {"error": "Not found"}))
         except (ConnectionError, TimeoutError):
             self.close_connection = True
         except Exception:  # an emulator bug must surface as a 500 and a traceback, not a hang
             traceback.print_exc(file=sys.stderr)
             try:
-                self._send(json_reply(500, {"error": "emulator bug, see its stderr"}))
-            except OSError:
+                self._send(json_answer(500, {"error": "emulator bug, see its stderr"}))
+            except Exception:  # headers may be half-sent already: just drop the connection
                 self.close_connection = True
 
-    def _send(self, reply: Reply, truncate: bool = False) -> None:
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in (reply.headers or {}).items():
+    def _send(self, answer: Answer, truncate: bool = False) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in (answer.headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         if truncate:
-            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.write(answer.body[: len(answer.body) // 2])
             self._hard_close()
         else:
-            self.wfile.write(reply.body)
+            self.wfile.write(answer.body)
 
     def _hard_close(self) -> None:
         self.close_connection = True
@@ -195,22 +195,23 @@ class Handler(BaseHTTPRequestHandler):
         key = params.get("api_key")
         fault: str | None = None
         if key is not None and key == config.no_access_key:
-            reply = json_reply(403, {"error": "Access denied"})
+            answer = json_answer(403, {"error": "Access denied"})
         elif key is None or key != config.api_key:
-            reply = json_reply(401, {"error": "Unauthorized"})
+            answer = json_answer(401, {"error": "Unauthorized"})
         else:
-            decision = config.limiter.check(key)
+            limiter = config.limiter  # read once: POST /_emulator/config may swap it
+            decision = limiter.check(key)
             if not decision.allowed:
                 payload: Any = {"error": "Rate limit exceeded"}
-                if config.limiter.send_headers:
+                if limiter.send_headers:
                     payload = {"error": {"code": "RATE_LIMIT_EXCEEDED",
                                          "retry_after": decision.retry_after}}
-                reply = json_reply(429, payload, decision.headers)
+                answer = json_answer(429, payload, decision.headers)
             else:
                 fault = config.faults.draw()
-                reply = self._fault_reply(fault) or self._endpoint(method, route, ids, params)
+                answer = self._fault_answer(fault) or self._endpoint(method, route, ids, params)
                 if decision.headers:
-                    reply.headers = {**(reply.headers or {}), **decision.headers}
+                    answer.headers = {**(answer.headers or {}), **decision.headers}
         if config.latency_ms > 0:
             time.sleep(config.latency_ms / 1000)
         if fault == "slow":
@@ -219,64 +220,64 @@ class Handler(BaseHTTPRequestHandler):
             emulator.stats.record(template, None, fault)
             self._hard_close()
             return
-        emulator.stats.record(template, reply.status, fault)
-        self._send(reply, truncate=fault == "truncated")
+        emulator.stats.record(template, answer.status, fault)
+        self._send(answer, truncate=fault == "truncated")
 
-    def _fault_reply(self, fault: str | None) -> Reply | None:
+    def _fault_answer(self, fault: str | None) -> Answer | None:
         if fault == "500":
-            return json_reply(500, {"error": "Internal Server Error"})
+            return json_answer(500, {"error": "Internal Server Error"})
         if fault in HTML_PAGES:
-            return Reply(int(fault), HTML_PAGES[fault].encode(), "text/html; charset=utf-8")
+            return Answer(int(fault), HTML_PAGES[fault].encode(), "text/html; charset=utf-8")
         if fault == "badjson":
-            return Reply(200, BAD_JSON, JSON_TYPE)
+            return Answer(200, BAD_JSON, JSON_TYPE)
         if fault == "reset":
-            return Reply(0, b"")
+            return Answer(0, b"")
         return None  # no fault, `slow` and `truncated` answer the real response
 
     def _endpoint(self, method: str, route: Route | None, ids: tuple[str, ...],
-                  params: dict[str, str]) -> Reply:
+                  params: dict[str, str]) -> Answer:
         if route is None:
-            return json_reply(404, {"error": "Not found"})
+            return json_answer(404, {"error": "Not found"})
         if method != "GET":
-            return json_reply(405, {"error": f"{method} is not supported by the emulator"})
+            return json_answer(405, {"error": f"{method} is not supported by the emulator"})
         emulator = self.server.emulator
         dataset = emulator.dataset
         try:
             with dataset.lock:
                 payload = route.func(dataset, params, *ids)
         except api.ApiError as err:
-            return json_reply(err.status, {"error": err.message})
+            return json_answer(err.status, {"error": err.message})
         if wants_envelope(emulator.config.envelope, route.envelope):
             payload = {"ok": True, "data": payload}
-        return json_reply(200, payload)
+        return json_answer(200, payload)
 
     # -- the control API -------------------------------------------------------------------
 
-    def _control(self, method: str, path: str, params: dict[str, str], body: bytes) -> Reply:
+    def _control(self, method: str, path: str, params: dict[str, str], body: bytes) -> Answer:
         emulator = self.server.emulator
         config = emulator.config
         dataset = emulator.dataset
         action = (method, path)
         if action == ("GET", "/_emulator/stats"):
-            return json_reply(200, emulator.stats.snapshot(config.limiter.max_in_window))
+            return json_answer(200, emulator.stats.snapshot(config.limiter.max_in_window))
         if action == ("POST", "/_emulator/stats/reset"):
             emulator.stats.reset()
             config.limiter.reset_stats()
-            return json_reply(200, {"ok": True})
+            return json_answer(200, {"ok": True})
         if action == ("POST", "/_emulator/advance"):
             try:
                 days = int(params.get("days", "1"))
             except ValueError:
                 days = 0
             if not 1 <= days <= 3650:
-                return json_reply(400, {"error": "days must be an integer from 1 to 3650"})
+                return json_answer(400, {"error": "days must be an integer from 1 to 3650"})
             now = dataset.advance(days)
-            return json_reply(200, {"now": fmt_now(now)})
+            return json_answer(200, {"now": fmt_now(now)})
         if action == ("GET", "/_emulator/dataset"):
             with dataset.lock:
-                return json_reply(200, control.dump(dataset))
+                return json_answer(200, control.dump(dataset))
         if action == ("GET", "/_emulator/config"):
-            return json_reply(200, config.as_dict())
+            return json_answer(200, config.as_dict())
         if action == ("POST", "/_emulator/config"):
             try:
                 changes = json.loads(body or b"{}")
@@ -284,9 +285,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise ValueError("the body must be a JSON object")
                 config.apply(changes)
             except (ValueError, TypeError) as err:
-                return json_reply(400, {"error": str(err)})
-            return json_reply(200, config.as_dict())
-        return json_reply(404, {"error": f"no control endpoint {method} {path}"})
+                return json_answer(400, {"error": str(err)})
+            return json_answer(200, config.as_dict())
+        return json_answer(404, {"error": f"no control endpoint {method} {path}"})
 
 
 def make_server(host: str, port: int, emulator: Emulator) -> Server:

@@ -14,7 +14,7 @@ UTC = timezone.utc
 
 # "2024-05-01 10:00:00+00:00" arrives as "2024-05-01 10:00:00 00:00" when a client forgets to
 # percent-encode "+" (query strings decode "+" as a space); repair that instead of failing.
-_SPACE_OFFSET = re.compile(r"(\d) (\d{2}:?\d{2})$")
+_SPACE_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 _FRACTION = re.compile(r"\.(\d+)")
 
 
