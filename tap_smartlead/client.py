@@ -13,6 +13,7 @@ on the worker pool so that the rate limit, not the network latency, bounds the s
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 RETRY_BASE_SECONDS = 0.25
 RETRY_CAP_SECONDS = 8.0
 MAX_TRIES = 8
+# How often, at most, a partitioned incremental stream emits its state between partitions.
+CHECKPOINT_INTERVAL_SECONDS = 30.0
 
 
 class Missing:
@@ -122,7 +125,7 @@ class SmartleadStream(RESTStream[Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._partitions_done = 0
+        self._partition_finished = False
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
 
     # --- HTTP -------------------------------------------------------------------------------
@@ -331,6 +334,12 @@ class SmartleadStream(RESTStream[Any]):
 
     @property
     @override
+    def state_partitioning_keys(self) -> list[str] | None:
+        # A full-table child keeps no bookmark: one empty state entry, not one per campaign.
+        return None if self.replication_key else []
+
+    @property
+    @override
     def partitions(self) -> list[dict] | None:
         if self.partition_kind == "campaign":
             return [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
@@ -356,13 +365,11 @@ class SmartleadStream(RESTStream[Any]):
             )
             return
         yield from self.partition_records(context, prefetched)
-        # The SDK finalises this partition's bookmark after the last record; say so at once
-        # rather than after the whole stream, so a killed sync resumes from here.
-        self._partitions_done += 1
+        self._partition_finished = True
 
     def _next_prefetched(self, context: Context) -> Any:
-        if self._partitions_done:
-            self._write_state_message()
+        if self._partition_finished and self.replication_key:
+            self._checkpoint()
         if self._prefetch is None:
             self._prefetch = self._prefetch_partitions()
         for prefetched_context, payloads in self._prefetch:
@@ -372,6 +379,19 @@ class SmartleadStream(RESTStream[Any]):
         # Asked out of order (e.g. a single partition from the command line): fetch directly.
         self._prefetch = None
         return self._fetch_partition(dict(context))
+
+    def _checkpoint(self) -> None:
+        """Emit the state (finished partitions' bookmarks) if the last one is old enough.
+
+        The SDK would write it only at the end of the stream; a killed sync then redoes the
+        whole stream. Every partition would be too often: the state holds every campaign's
+        bookmarks, and re-sending it after each one would outweigh the records.
+        """
+        last = self._tap.last_checkpoint  # type: ignore[attr-defined]
+        now = time.monotonic()
+        if now - last >= CHECKPOINT_INTERVAL_SECONDS:
+            self._write_state_message()
+            self._tap.last_checkpoint = now  # type: ignore[attr-defined]
 
     def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
         return ordered_map(

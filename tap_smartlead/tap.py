@@ -67,6 +67,7 @@ class TapSmartlead(Tap):
     """Singer tap for Smartlead.ai."""
 
     name = "tap-smartlead"
+    last_checkpoint = 0.0  # monotonic time of the last mid-stream STATE message
 
     config_jsonschema = th.PropertiesList(
         th.Property(

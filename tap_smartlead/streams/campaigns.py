@@ -92,6 +92,10 @@ class CampaignChildStream(SmartleadStream):
     endpoint: ClassVar[str]
     returns_list: ClassVar[bool] = True
 
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return f"/campaigns/{{campaign_id}}/{self.endpoint}"
+
     def campaign_path(self, context: dict) -> str:
         return f"/campaigns/{context['campaign_id']}/{self.endpoint}"
 

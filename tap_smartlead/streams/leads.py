@@ -115,6 +115,7 @@ LEAD_SCHEMA = th.ObjectType(
 
 class CampaignLeadsStream(PagedCampaignStream):
     name = "campaign_leads"
+    path = "/campaigns/{campaign_id}/leads"
     primary_keys = ("campaign_id", "campaign_lead_map_id")
     replication_key = "created_at"
     is_sorted = False
@@ -188,6 +189,7 @@ class CampaignLeadsStream(PagedCampaignStream):
 
 class CampaignStatisticsStream(PagedCampaignStream):
     name = "campaign_statistics"
+    path = "/campaigns/{campaign_id}/statistics"
     primary_keys = ("campaign_id", "stats_id")
     replication_key = "sent_time"
     is_sorted = False
@@ -241,6 +243,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     """One record per message of each lead's thread, with the thread's ``from`` and ``to``."""
 
     name = "lead_message_history"
+    path = "/campaigns/{campaign_id}/leads/{lead_id}/message-history"
     primary_keys = ("campaign_id", "lead_id", "message_id")
     replication_key = "time"
     is_sorted = False

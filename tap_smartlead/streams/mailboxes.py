@@ -52,6 +52,7 @@ class WarmupStatsStream(SmartleadStream):
     the days it sees (from the bookmark's day on, which is re-read because it may be partial)."""
 
     name = "warmup_stats"
+    path = "/email-accounts/{email_account_id}/warmup-stats"
     partition_kind = "email_account"
     primary_keys = ("email_account_id", "date")
     replication_key = "date"

@@ -1,0 +1,125 @@
+"""The base stream's HTTP behaviour, against requests-mock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from tap_smartlead import client
+from tap_smartlead.client import ApiCall, list_payload, object_payload
+from tap_smartlead.errors import (
+    AuthenticationError,
+    RetriesExhaustedError,
+    UnexpectedResponseError,
+)
+from tap_smartlead.tap import TapSmartlead
+
+BASE = "http://smartlead.test/api/v1"
+KEY = "unit-test-key-0042"
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch):
+    monkeypatch.setattr(client, "RETRY_BASE_SECONDS", 0.001)
+    monkeypatch.setattr(client, "RETRY_CAP_SECONDS", 0.002)
+
+
+@pytest.fixture
+def tap():
+    return TapSmartlead(
+        config={"api_key": KEY, "base_url": BASE, "max_concurrency": 1},
+        parse_env_config=False,
+    )
+
+
+def test_bare_array_and_ok_envelope_are_both_lists():
+    assert list_payload([{"id": 1}], "x") == [{"id": 1}]
+    assert list_payload({"ok": True, "data": [{"id": 1}]}, "x") == [{"id": 1}]
+
+
+@pytest.mark.parametrize("payload", [{"ok": True}, {"rows": []}, "success", None, [1, 2]])
+def test_any_other_list_shape_fails_loudly(payload):
+    with pytest.raises(UnexpectedResponseError):
+        list_payload(payload, "GET /client/")
+
+
+def test_object_payload_requires_its_key():
+    assert object_payload({"history": []}, "x", required="history") == {"history": []}
+    with pytest.raises(UnexpectedResponseError):
+        object_payload([{"history": []}], "x", required="history")
+
+
+def test_api_key_travels_as_query_parameter(tap, requests_mock):
+    requests_mock.get(f"{BASE}/leads/fetch-categories", json=[])
+    tap.streams["lead_categories"].fetch(ApiCall("/leads/fetch-categories"))
+    assert requests_mock.last_request.qs["api_key"] == [KEY.lower()]
+
+
+def test_wrong_key_is_one_clear_error_without_the_key(tap, requests_mock):
+    requests_mock.get(f"{BASE}/campaigns", status_code=401, json={"error": "Unauthorized"})
+    with pytest.raises(AuthenticationError) as caught:
+        tap.streams["campaigns"].fetch(ApiCall("/campaigns"))
+    assert "401" in str(caught.value) and "api_key" in str(caught.value)
+    assert KEY not in str(caught.value)
+    assert requests_mock.call_count == 1  # no retry storm
+
+
+def test_plan_without_api_access_is_403_error(tap, requests_mock):
+    requests_mock.get(f"{BASE}/campaigns", status_code=403, json={"error": "Access denied"})
+    with pytest.raises(AuthenticationError, match="403"):
+        tap.streams["campaigns"].fetch(ApiCall("/campaigns"))
+
+
+def test_server_errors_and_bad_json_are_retried(tap, requests_mock):
+    requests_mock.get(
+        f"{BASE}/client/",
+        [
+            {"status_code": 500, "json": {"error": "Internal Server Error"}},
+            {"status_code": 502, "text": "<html><pre>Bad gateway</pre></html>"},
+            {"status_code": 200, "text": '{"data": ['},
+            {"status_code": 200, "json": [{"id": 6}]},
+        ],
+    )
+    assert tap.streams["clients"].fetch(ApiCall("/client/")) == [{"id": 6}]
+    assert requests_mock.call_count == 4
+
+
+def test_retry_after_is_handed_to_the_shared_limiter(tap, requests_mock, monkeypatch):
+    seen = []
+    monkeypatch.setattr(tap.runtime.limiter, "observe", seen.append)
+    requests_mock.get(
+        f"{BASE}/client/",
+        [
+            {"status_code": 429, "headers": {"Retry-After": "3"}, "json": {}},
+            {"status_code": 200, "json": []},
+        ],
+    )
+    assert tap.streams["clients"].fetch(ApiCall("/client/")) == []
+    assert [v.retry_after for v in seen] == [3.0, None]
+
+
+def test_retries_are_bounded_and_the_final_error_hides_the_url(tap, requests_mock):
+    url_with_key = f"{BASE}/campaigns?api_key={KEY}"
+    requests_mock.get(
+        f"{BASE}/campaigns",
+        exc=requests.exceptions.ConnectionError(f"Max retries exceeded with url: {url_with_key}"),
+    )
+    with pytest.raises(RetriesExhaustedError) as caught:
+        tap.streams["campaigns"].fetch(ApiCall("/campaigns"))
+    assert requests_mock.call_count == client.MAX_TRIES
+    assert KEY not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_mailbox_credentials_are_neither_emitted_nor_declared(tap):
+    for name in ("email_accounts", "campaign_email_accounts"):
+        stream = tap.streams[name]
+        assert "password" not in stream.schema["properties"]
+        assert "imap_password" not in stream.schema["properties"]
+        row = stream.post_process(
+            {"id": 1, "password": "potato-secret", "imap_password": "gogo-secret", "type": "SMTP"}
+        )
+        assert row == {"id": 1, "type": "SMTP"}
+        assert "potato-secret" not in json.dumps(row)
