@@ -1,0 +1,74 @@
+"""What the tap should emit, derived from the emulator's ground truth (``/_emulator/dataset``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tap_smartlead.coercion import parse_timestamp
+from tap_smartlead.windows import date_windows
+
+
+def expected_keys(
+    dataset: dict[str, Any], start_date: dt.datetime, window_days: int = 30
+) -> dict[str, set[tuple]]:
+    live = [c for c in dataset["campaigns"] if not c.get("vanished")]
+    today = dt.datetime.now(dt.timezone.utc).date()
+    keys: dict[str, set[tuple]] = {
+        "campaigns": {(c["id"],) for c in dataset["campaigns"]},
+        "campaign_sequences": {(c["id"], s["id"]) for c in live for s in c["sequences"]},
+        "campaign_leads": {(c["id"], r["campaign_lead_map_id"]) for c in live for r in c["leads"]},
+        "campaign_statistics": {
+            (c["id"], s["stats_id"])
+            for c in live
+            for s in c["statistics"]
+            if parse_timestamp(s["sent_time"]) >= start_date
+        },
+        "campaign_analytics": {(c["id"],) for c in live},
+        "campaign_analytics_by_date": {
+            (c["id"], first.isoformat())
+            for c in live
+            for first, _ in date_windows(start_date.date(), today, window_days)
+        },
+        "lead_message_history": {
+            (c["id"], int(lead_id), m["message_id"])
+            for c in live
+            for lead_id, thread in c["message_history"].items()
+            for m in thread["history"]
+            if parse_timestamp(m["time"]) > start_date
+        },
+        "email_accounts": {(a["id"],) for a in dataset["email_accounts"]},
+        "warmup_stats": {
+            (int(account_id), day["date"])
+            for account_id, days in dataset["warmup"].items()
+            for day in sorted(days, key=lambda d: d["date"])[-7:]
+            if day["date"] >= start_date.date().isoformat()
+        },
+        "lead_categories": {(c["id"],) for c in dataset["categories"]},
+        "campaign_email_accounts": {
+            (c["id"], a["id"]) for c in live for a in c["email_accounts"]
+        },
+        "campaign_webhooks": {(c["id"], w["id"]) for c in live for w in c["webhooks"]},
+        "clients": {(c["id"],) for c in dataset["clients"]},
+    }
+    return keys
+
+
+def secrets_of(dataset: dict[str, Any], api_key: str) -> list[str]:
+    """The API key and every mailbox password the emulator serves."""
+    found = {api_key}
+    accounts = list(dataset["email_accounts"])
+    for campaign in dataset["campaigns"]:
+        accounts += campaign["email_accounts"]
+    for account in accounts:
+        for name in ("password", "imap_password"):
+            if account.get(name):
+                found.add(account[name])
+    return sorted(s for s in found if len(s) >= 4)
+
+
+def assert_no_secret(secrets: list[str], **outputs: bytes | str) -> None:
+    for where, data in outputs.items():
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{len(leaked)} secret(s) found in {where}"
