@@ -4,8 +4,9 @@ Invariants the tap's incremental logic relies on (and tests check):
 - every new event time t satisfies old_clock < t <= new_clock (inside the advanced day);
 - replies, opens and clicks only touch messages sent within the 5 days before the new clock,
   so a sync re-reading the last 7 days of statistics sees every updated row;
-- statistics rows are updated in place (same `stats_id`); a lead's `last_sent_time` and
-  `last_event_time` follow its newest sent/open/click/reply.
+- statistics rows are updated in place (same `stats_id`): `open_time`/`click_time` keep the
+  first open/click and the counts grow; a lead's `last_sent_time` and `last_event_time` follow
+  its newest sent/open/click/reply.
 
 Each day draws from `Random("<seed>:advance:<day number>:...")`, so advancing 2 days at once
 gives the same data as advancing 1 day twice.
@@ -84,13 +85,17 @@ def _campaign_day(ds: Dataset, campaign: Campaign, start: datetime, end: datetim
         if rng.random() < P_OPEN:
             when = between(rng, max(start, msg.sent_time), end)
             if when is not None:
-                msg.open_time = when  # the latest open, so last_event_time matches the row
+                # The row keeps its first open (as Smartlead's statistics do); later opens only
+                # count, and move the lead's last_event_time.
+                if msg.open_time is None:
+                    msg.open_time = when
                 msg.open_count += 1
                 msg.owner.touch(when)
         if msg.open_time is not None and rng.random() < P_CLICK:
             when = between(rng, max(start, msg.sent_time, msg.open_time), end)
             if when is not None:
-                msg.click_time = when
+                if msg.click_time is None:
+                    msg.click_time = when
                 msg.click_count += 1
                 msg.owner.touch(when)
 

@@ -225,7 +225,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     returns_list = False
     primary_keys = ("campaign_id", "start_date")
     replication_key = "start_date"
-    is_sorted = True
+    is_sorted = False
     schema = th.PropertiesList(
         th.Property("campaign_id", ID, required=True),
         th.Property("start_date", DATE, required=True),
@@ -237,7 +237,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
         origin = self._tap.start_date().date()  # type: ignore[attr-defined]
-        bookmark = self.get_starting_replication_key_value(context)
+        bookmark = self.get_context_state(context).get("replication_key_value")
         resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
         today = dt.datetime.now(dt.timezone.utc).date()
         days = int(self.config.get("analytics_window_days", 30))
