@@ -1,0 +1,1 @@
+"""Warehouse tests: the tap through Meltano into DuckDB and PostgreSQL."""
