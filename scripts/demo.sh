@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `make demo`: the whole pipeline on this machine, no API key, no network beyond PyPI.
+#
+# 1. starts the Smartlead emulator with the default account (seed 1: 5 campaigns x 200 leads,
+#    8 mailboxes) and the seed's rate limit (10 requests per 2 s) on a free port;
+# 2. `meltano install` (plugin venvs under .meltano/, from PyPI and this checkout);
+# 3. `meltano run --full-refresh tap-smartlead target-duckdb` into output/smartlead.duckdb;
+# 4. prints the rows per table, the emulator's request and 429 counts and the wall time.
+# The emulator is stopped however the script ends.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+if [[ ! -x "$BIN/meltano" || ! -x "$BIN/smartlead-emulator" ]]; then
+  echo "demo: $BIN has no meltano/smartlead-emulator; run 'make venv' (or 'make demo')" >&2
+  exit 1
+fi
+export PATH="$BIN:$PATH"
+
+DATABASE="$ROOT/output/smartlead.duckdb"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tap-smartlead-demo.XXXXXX")"
+EMULATOR_PID=""
+
+cleanup() {
+  local status=$?
+  if [[ -n "$EMULATOR_PID" ]] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now() { python -c 'import time; print(f"{time.monotonic():.3f}")'; }
+elapsed() { python -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
+
+demo_start="$(now)"
+
+# -- 1. emulator ------------------------------------------------------------------------------
+smartlead-emulator --port 0 --port-file "$WORK/port" \
+  --seed 1 --campaigns 5 --leads-per-campaign 200 --mailboxes 8 --rate-limit seed \
+  >"$WORK/emulator.log" 2>&1 &
+EMULATOR_PID=$!
+for _ in $(seq 1 150); do
+  [[ -s "$WORK/port" ]] && break
+  if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    echo "demo: the emulator exited:" >&2
+    cat "$WORK/emulator.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [[ ! -s "$WORK/port" ]]; then
+  echo "demo: the emulator did not start within 15 s:" >&2
+  cat "$WORK/emulator.log" >&2
+  exit 1
+fi
+PORT="$(cat "$WORK/port")"
+ROOT_URL="http://127.0.0.1:$PORT"
+echo "demo: $(head -n 1 "$WORK/emulator.log")"
+
+# -- 2. meltano install -------------------------------------------------------------------------
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+echo "demo: meltano install"
+if ! meltano install >"$WORK/install.log" 2>&1; then
+  echo "demo: meltano install failed:" >&2
+  cat "$WORK/install.log" >&2
+  exit 1
+fi
+
+# -- 3. meltano run -----------------------------------------------------------------------------
+export TAP_SMARTLEAD_API_KEY="test-api-key"        # the emulator's key
+export TAP_SMARTLEAD_BASE_URL="$ROOT_URL/api/v1"   # overrides meltano.yml's port 8765
+export TARGET_DUCKDB_FILEPATH="$DATABASE"
+mkdir -p "$(dirname "$DATABASE")"
+rm -f "$DATABASE" "$DATABASE.wal"
+python - "$ROOT_URL" <<'PY'
+import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(
+    sys.argv[1] + "/_emulator/stats/reset", data=b"{}", method="POST"), timeout=10).read()
+PY
+echo "demo: meltano run tap-smartlead target-duckdb (seed rate limit: ~10 requests per 2 s)"
+run_start="$(now)"
+if ! meltano run --full-refresh tap-smartlead target-duckdb >"$WORK/run.log" 2>&1; then
+  echo "demo: meltano run failed; last lines of its log:" >&2
+  tail -n 60 "$WORK/run.log" >&2
+  exit 1
+fi
+run_end="$(now)"
+
+# -- 4. report ------------------------------------------------------------------------------
+python - "$DATABASE" "$ROOT_URL" "$(elapsed "$run_start" "$run_end")" <<'PY'
+import json
+import sys
+import urllib.request
+
+import duckdb
+
+database, root_url, run_seconds = sys.argv[1], sys.argv[2], sys.argv[3]
+schema = "smartlead"
+with duckdb.connect(database, read_only=True) as conn:
+    catalog = conn.execute("SELECT current_database()").fetchone()[0]
+    tables = [row[0] for row in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+        "ORDER BY table_name", [schema]).fetchall()]
+    counts = {t: conn.execute(f'SELECT count(*) FROM "{catalog}"."{schema}"."{t}"').fetchone()[0]
+              for t in tables}
+width = max(map(len, counts), default=5)
+print(f"\nRows in {database} (schema {schema}):")
+print(f"  {'table':<{width}}  {'rows':>7}")
+for table, n in counts.items():
+    print(f"  {table:<{width}}  {n:>7}")
+print(f"  {'total':<{width}}  {sum(counts.values()):>7}   ({len(counts)} tables)")
+
+with urllib.request.urlopen(root_url + "/_emulator/stats", timeout=10) as answer:
+    stats = json.load(answer)
+by_status = ", ".join(f"{k}: {v}" for k, v in sorted(stats.get("by_status", {}).items()))
+print(f"\nEmulator: {stats['requests']} API requests ({by_status}), "
+      f"{stats.get('rate_limited', 0)} answered 429, "
+      f"at most {stats.get('max_in_window', '?')} in one rate-limit window")
+print(f"meltano run: {run_seconds} s")
+if len(counts) != 13:
+    sys.exit(f"demo: expected 13 tables, found {len(counts)}: {sorted(counts)}")
+PY
+echo "demo: wall time $(elapsed "$demo_start" "$(now)") s (emulator, meltano install, run)"
