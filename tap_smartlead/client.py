@@ -122,6 +122,9 @@ class SmartleadStream(RESTStream[Any]):
     # Fields never emitted, nor declared in the schema (mailbox credentials).
     omitted_fields: ClassVar[frozenset[str]] = frozenset()
     allow_redirects = False  # a redirect would carry the api_key to another host
+    # Requests of this stream in flight at once (default: max_concurrency). Streams with large
+    # answers set fewer, so that memory does not grow with the account.
+    max_in_flight: ClassVar[int | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -320,6 +323,7 @@ class SmartleadStream(RESTStream[Any]):
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        self.runtime.tidy_memory()
         return coerce_object(self.without_credentials(row), self.schema)
 
     def partition_calls(self, context: Context | None) -> list[ApiCall]:
@@ -398,7 +402,7 @@ class SmartleadStream(RESTStream[Any]):
             self.runtime.executor,
             self._fetch_partition,
             iter(self.partitions or []),
-            window=self.runtime.max_concurrency,
+            window=self.window,
         )
 
     def _fetch_partition(self, context: dict) -> Any:
@@ -410,13 +414,16 @@ class SmartleadStream(RESTStream[Any]):
             answers.append((call, payload))
         return answers
 
+    @property
+    def window(self) -> int:
+        limit = self.runtime.max_concurrency
+        return min(self.max_in_flight or limit, limit)
+
     def fan_out(
         self, func: Callable[[Any], Any], items: Iterable[Any]
     ) -> Iterator[tuple[Any, Any]]:
         """Run ``func`` over ``items`` on the worker pool; results in input order."""
-        return ordered_map(
-            self.runtime.executor, func, items, window=self.runtime.max_concurrency
-        )
+        return ordered_map(self.runtime.executor, func, items, window=self.window)
 
 
 class _NotJson:

@@ -156,7 +156,10 @@ def coerce_object(
     for key, value in record.items():
         sub_schema = properties.get(key)
         if sub_schema is None:
-            # Unknown fields pass through; the SDK drops what the schema does not declare.
+            # Unknown top-level fields pass through for the SDK to drop; inside a closed nested
+            # object (additionalProperties: false) they are dropped here.
+            if where and schema.get("additionalProperties") is False:
+                continue
             result[key] = value
         else:
             result[key] = coerce(value, sub_schema, where=f"{where}.{key}" if where else key)

@@ -21,6 +21,8 @@ LOGGER = logging.getLogger("tap_smartlead.rate_limit")
 # Starts are spaced a little wider than the window: the server measures arrival, not start, and
 # two requests' network delays differ by a few milliseconds.
 DEFAULT_SAFETY_SECONDS = 0.05
+# Windows without a bare 429 after which a lowered pace is raised by one request.
+RECOVERY_WINDOWS = 5
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class RateLimiter:
         # Waiters take turns, so a burst of threads cannot all see the same free slot.
         self._turn = threading.Lock()
         self._announced_server_limit: int | None = None
+        # When the pace was last lowered: a burst of 429s within one window is one signal, and
+        # a stretch of clean windows earns the configured pace back, one request at a time.
+        self._lowered_at: float | None = None
         self.total_wait_seconds = 0.0
         self.starts = 0
 
@@ -116,6 +121,7 @@ class RateLimiter:
                 waited += delay
 
     def _delay_locked(self, now: float) -> float:
+        self._recover_locked(now)
         horizon = now - self.window_seconds - self.safety_seconds
         while self._starts and self._starts[0] <= horizon:
             self._starts.popleft()
@@ -161,12 +167,22 @@ class RateLimiter:
                 )
                 self.pause_for(wait)
 
+    def _recover_locked(self, now: float) -> None:
+        if self._lowered_at is None:
+            return
+        clean_windows = (now - self._lowered_at) / (self.window_seconds * RECOVERY_WINDOWS)
+        if clean_windows >= 1:
+            self.max_requests = min(self.configured_requests, self.max_requests + 1)
+            self._lowered_at = None if self.max_requests == self.configured_requests else now
+
     def _slow_down(self) -> None:
         with self._state_lock:
-            lowered = max(1, math.floor(self.max_requests * 0.75))
-            if lowered < self.max_requests:
-                self.max_requests = lowered
-            self._paused_until = max(self._paused_until, self._clock() + self.window_seconds)
+            now = self._clock()
+            self._paused_until = max(self._paused_until, now + self.window_seconds)
+            if self._lowered_at is not None and now - self._lowered_at < self.window_seconds:
+                return  # the same burst of 429s: already slowed down for it
+            self.max_requests = max(1, math.floor(self.max_requests * 0.75))
+            self._lowered_at = now
             pace = self.max_requests
         LOGGER.warning(
             "Rate limited (429) without Retry-After: the server's limit is stricter than the "

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+
+def closed_object(*properties: th.Property) -> th.ObjectType:
+    """A nested object that keeps only its declared fields, as the SDK does at the top level.
+
+    Unknown nested fields are dropped, never passed through: a credential the API might add
+    inside, say, ``warmup_details`` must not reach the warehouse.
+    """
+    return th.ObjectType(*properties, additional_properties=False)
+
+
 ID = th.IntegerType
 COUNT = th.IntegerType
 TIMESTAMP = th.DateTimeType
@@ -38,7 +48,7 @@ ANALYTICS_COUNTS = (
     "unsubscribed_count",
 )
 
-WARMUP_DETAILS = th.ObjectType(
+WARMUP_DETAILS = closed_object(
     th.Property("id", ID),
     th.Property("status", TEXT),
     th.Property("created_at", TIMESTAMP),

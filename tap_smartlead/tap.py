@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import sys
 import traceback
 import weakref
@@ -246,9 +248,39 @@ def close_runtimes() -> None:
         runtime.close()
 
 
+def unreadable_input_files(argv: list[str]) -> list[str]:
+    """``--config``/``--state``/``--catalog`` files that exist but are not JSON objects.
+
+    The SDK would fail on them with a traceback that does not say which file it was reading.
+    """
+    problems = []
+    for flag in ("--config", "--state", "--catalog"):
+        for index, arg in enumerate(argv):
+            path = None
+            if arg == flag and index + 1 < len(argv):
+                path = argv[index + 1]
+            elif arg.startswith(flag + "="):
+                path = arg.split("=", 1)[1]
+            if not path or path == "ENV" or not os.path.isfile(path):
+                continue
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    content = json.load(handle)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+                problems.append(f"{flag[2:]} file {path} is not valid JSON ({reason}).")
+                continue
+            if not isinstance(content, dict):
+                problems.append(f"{flag[2:]} file {path} must hold a JSON object.")
+    return problems
+
+
 def main() -> None:
     """Console entry point: the SDK's CLI, with one-line errors and nothing secret in them."""
     install_log_redaction()
+    problems = unreadable_input_files(sys.argv[1:])
+    if problems:
+        _fail(" ".join(problems))
     try:
         TapSmartlead.cli()
     except SmartleadError as exc:

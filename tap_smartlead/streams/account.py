@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.client import ApiCall, SmartleadStream, list_payload
-from tap_smartlead.schemas import ID, TEXT, TIMESTAMP
+from tap_smartlead.schemas import ID, TEXT, TIMESTAMP, closed_object
 
 
 class AccountListStream(SmartleadStream):
@@ -53,10 +53,9 @@ class ClientsStream(AccountListStream):
         th.Property("logo_url", TEXT),
         th.Property(
             "client_permission",
-            th.ObjectType(
+            closed_object(
                 th.Property("permission", th.ArrayType(TEXT)),
                 th.Property("restricted_category", th.ArrayType(TEXT)),
-                additional_properties=True,
             ),
         ),
     ).to_dict()

@@ -21,6 +21,7 @@ from tap_smartlead.schemas import (
     TEXT,
     TIMESTAMP,
     campaign_summary_properties,
+    closed_object,
     email_counts,
 )
 from tap_smartlead.windows import date_windows
@@ -131,11 +132,14 @@ class CampaignSequencesStream(CampaignChildStream):
         th.Property("seq_number", th.IntegerType),
         th.Property("subject", TEXT),
         th.Property("email_body", TEXT),
-        th.Property("seq_delay_details", th.ObjectType(th.Property("delay_in_days", COUNT))),
+        th.Property(
+            "seq_delay_details",
+            closed_object(th.Property("delay_in_days", COUNT)),
+        ),
         th.Property(
             "sequence_variants",
             th.ArrayType(
-                th.ObjectType(
+                closed_object(
                     th.Property("id", ID),
                     th.Property("created_at", TIMESTAMP),
                     th.Property("updated_at", TIMESTAMP),
@@ -191,7 +195,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
         th.Property(
             "tags",
             th.ArrayType(
-                th.ObjectType(
+                closed_object(
                     th.Property("id", ID), th.Property("name", TEXT), th.Property("color", TEXT)
                 )
             ),
@@ -202,7 +206,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
         th.Property("parent_campaign_id", ID),
         th.Property(
             "campaign_lead_stats",
-            th.ObjectType(
+            closed_object(
                 *email_counts(
                     "total", "blocked", "stopped", "completed", "inprogress", "notStarted"
                 ),

@@ -29,7 +29,7 @@ from tap_smartlead.client import (
     object_payload,
 )
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
-from tap_smartlead.schemas import COUNT, ID, TEXT, TIMESTAMP
+from tap_smartlead.schemas import COUNT, ID, TEXT, TIMESTAMP, closed_object
 
 LEADS_PAGE_SIZE = 100  # the API's cap
 STATISTICS_PAGE_SIZE = 1000  # the API's cap
@@ -88,14 +88,15 @@ class PagedCampaignStream(SmartleadStream):
             ApiCall(first.path, {**first.params, "offset": offset})
             for offset in range(self.page_size, total, self.page_size)
         )
-        for _, answer in self.fan_out(lambda call: self.fetch_unless_missing(call, context), later):
+        fetch = lambda call: self.fetch_unless_missing(call, context)  # noqa: E731
+        for _, answer in self.fan_out(fetch, later):
             if answer is MISSING:
                 self.logger.warning("%s: campaign %s vanished mid-sync.", self.name, context)
                 return
             yield list_payload(answer, what)
 
 
-LEAD_SCHEMA = th.ObjectType(
+LEAD_SCHEMA = closed_object(
     th.Property("id", ID),
     th.Property("first_name", TEXT),
     th.Property("last_name", TEXT),
@@ -104,12 +105,12 @@ LEAD_SCHEMA = th.ObjectType(
     th.Property("company_name", TEXT),
     th.Property("website", TEXT),
     th.Property("location", TEXT),
+    # custom_fields are the user's own: an open object.
     th.Property("custom_fields", th.ObjectType(additional_properties=True)),
     th.Property("linkedin_profile", TEXT),
     th.Property("company_url", TEXT),
     th.Property("is_unsubscribed", th.BooleanType),
     th.Property("created_at", TIMESTAMP),
-    additional_properties=True,
 )
 
 
@@ -195,6 +196,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_stats"
     page_size = STATISTICS_PAGE_SIZE
+    max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
     schema = th.PropertiesList(
         th.Property("campaign_id", ID, required=True),
         th.Property("stats_id", TEXT, required=True),

@@ -108,9 +108,31 @@ def test_bare_429_lowers_the_pace_and_backs_off_a_window():
     rl.observe(ServerVerdict(status_code=429))
     assert rl.max_requests == 7
     assert rl.acquire() == pytest.approx(2.0)
-    for _ in range(5):
+
+
+def test_a_burst_of_bare_429s_in_one_window_lowers_the_pace_once():
+    clock = FakeClock()
+    rl = limiter(clock, requests=10, window=2.0)
+    for _ in range(6):
         rl.observe(ServerVerdict(status_code=429))
-    assert rl.max_requests >= 1
+    assert rl.max_requests == 7
+    clock.sleep(2.5)
+    rl.observe(ServerVerdict(status_code=429))
+    assert rl.max_requests == 5
+
+
+def test_a_lowered_pace_recovers_after_clean_windows():
+    clock = FakeClock()
+    rl = limiter(clock, requests=10, window=2.0)
+    rl.observe(ServerVerdict(status_code=429))
+    assert rl.max_requests == 7
+    starts = []
+    for _ in range(200):
+        rl.acquire()
+        starts.append(clock())
+    assert rl.max_requests == 10
+    # Never above the configured limit while recovering.
+    assert most_starts_in_any_window(starts, 2.0) <= 10
 
 
 def test_parse_verdict_reads_headers_and_body_retry_after():

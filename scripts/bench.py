@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""`make bench`: how close to the API's rate limit the tap runs, and what it costs.
+
+Every scenario starts a fresh emulator (a real HTTP server on 127.0.0.1), runs the real
+`tap-smartlead` as a subprocess with stdout to a file, and reads the emulator's request counters
+and the tap process's own resource usage (`os.wait4`: CPU seconds, peak RSS).
+
+utilisation = successful requests per wall second / the limit's requests per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from smartlead_emulator.testing import EmulatorProcess  # noqa: E402
+
+TAP = str(Path(sys.executable).parent / "tap-smartlead")
+NO_LIMIT = {"rate_limit_requests": 100000, "rate_limit_window_seconds": 1}
+
+
+@dataclass
+class Scenario:
+    name: str
+    account: dict[str, Any]
+    emulator: dict[str, Any]
+    tap: dict[str, Any] = field(default_factory=dict)
+    limit_per_second: float | None = None
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    requests: int
+    succeeded: int
+    rate_limited: int
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    records: int
+    returncode: int
+    log_lines: list[str]
+
+    @property
+    def utilisation(self) -> float | None:
+        if self.scenario.limit_per_second is None:
+            return None
+        return self.succeeded / self.wall / self.scenario.limit_per_second
+
+
+def run_scenario(scenario: Scenario) -> Result:
+    with EmulatorProcess(seed=1, **scenario.account, **scenario.emulator) as emu, \
+            tempfile.TemporaryDirectory(prefix="tap-smartlead-bench-") as tmp:
+        config = {"api_key": emu.api_key, "base_url": emu.base_url, **scenario.tap}
+        config_path = Path(tmp) / "config.json"
+        config_path.write_text(json.dumps(config))
+        out_path, err_path = Path(tmp) / "out", Path(tmp) / "err"
+        emu.reset_stats()
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            started = time.monotonic()
+            process = subprocess.Popen([TAP, "--config", str(config_path)], stdout=out, stderr=err)
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stats = emu.stats()
+        records = 0
+        with open(out_path, "rb") as out:
+            for line in out:
+                if line.startswith(b'{"type":"RECORD"'):
+                    records += 1
+        interesting = [
+            line
+            for line in err_path.read_text(errors="replace").splitlines()
+            if "limit" in line.lower() and ("detected" in line or "Server" in line)
+        ]
+    by_status = stats.get("by_status", {})
+    succeeded = sum(n for code, n in by_status.items() if code.startswith("2"))
+    return Result(
+        scenario=scenario,
+        requests=stats["requests"],
+        succeeded=succeeded,
+        rate_limited=stats.get("rate_limited", 0),
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        records=records,
+        returncode=process.returncode,
+        log_lines=interesting[:3],
+    )
+
+
+def scenarios(quick: bool, sweep: bool) -> list[Scenario]:
+    scale = 0.25 if quick else 1.0
+
+    def account(campaigns: int, leads: int, mailboxes: int) -> dict[str, Any]:
+        return {
+            "campaigns": campaigns,
+            "leads_per_campaign": max(5, int(leads * scale)),
+            "mailboxes": mailboxes,
+        }
+
+    seed_300ms = {"latency_ms": 300, "rate_limit": "seed"}
+    header_300ms = {"latency_ms": 300, "rate_limit": "header"}
+    limited = account(2, 100, 4)
+    result = [
+        Scenario("1a full, 300 ms, seed limit 10/2s, max_concurrency=1", limited, seed_300ms,
+                 {"max_concurrency": 1}, 5.0),
+        Scenario("1b full, 300 ms, seed limit 10/2s, default concurrency", limited, seed_300ms,
+                 {}, 5.0),
+    ]
+    if sweep:
+        result += [
+            Scenario(f"1c full, 300 ms, seed limit, max_concurrency={n}", limited, seed_300ms,
+                     {"max_concurrency": n}, 5.0)
+            for n in (2, 4, 16)
+        ]
+    result += [
+        Scenario("2  full, 300 ms, header policy 60/min (tap configured 10/2s)",
+                 account(1, 100, 2), header_300ms, {}, 1.0),
+        Scenario("3  full, no latency, no limit (CPU cost)", account(5, 200, 8),
+                 {"rate_limit": "none"}, NO_LIMIT),
+        Scenario("4a peak RSS, 5,000 leads, no limit", account(5, 1000, 8),
+                 {"rate_limit": "none"}, NO_LIMIT),
+        Scenario("4b peak RSS, 50,000 leads, no limit", account(5, 10000, 8),
+                 {"rate_limit": "none"}, NO_LIMIT),
+    ]
+    return result
+
+
+def table(results: list[Result]) -> str:
+    header = (
+        "| scenario | requests | wall s | utilisation | 429s | tap CPU / wall | peak RSS MB "
+        "| records/s | records / CPU s | exit |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
+    rows = []
+    for r in results:
+        util = f"{r.utilisation:.2f}" if r.utilisation is not None else "n/a"
+        rows.append(
+            f"| {r.scenario.name} | {r.requests} | {r.wall:.1f} | {util} | {r.rate_limited} "
+            f"| {r.cpu / r.wall:.3f} | {r.peak_rss_mb:.0f} | {r.records / r.wall:.0f} "
+            f"| {r.records / r.cpu:.0f} | {r.returncode} |"
+        )
+    return header + "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="quarter-size accounts")
+    parser.add_argument("--sweep", action="store_true", help="also max_concurrency 2, 4, 16")
+    parser.add_argument("--only", help="run scenarios whose name contains this text")
+    args = parser.parse_args()
+    results = []
+    for scenario in scenarios(args.quick, args.sweep):
+        if args.only and args.only not in scenario.name:
+            continue
+        print(f"running: {scenario.name} ...", file=sys.stderr, flush=True)
+        result = run_scenario(scenario)
+        results.append(result)
+        for line in result.log_lines:
+            print(f"    tap said: {line[:200]}", file=sys.stderr)
+    print(f"\nMeasured against the emulator on {os.cpu_count()} cores "
+          f"({sys.platform}, Python {sys.version.split()[0]}):\n")
+    print(table(results))
+    by_name = {r.scenario.name[:2]: r for r in results}
+    if "1a" in by_name and "1b" in by_name:
+        print(f"\nwall-time ratio max_concurrency=1 / default: "
+              f"{by_name['1a'].wall / by_name['1b'].wall:.2f}")
+    if "4a" in by_name and "4b" in by_name:
+        print(f"peak RSS 50,000 leads / 5,000 leads: "
+              f"{by_name['4b'].peak_rss_mb / by_name['4a'].peak_rss_mb:.2f}")
+    return 0 if all(r.returncode == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
