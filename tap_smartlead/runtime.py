@@ -17,7 +17,7 @@ from tap_smartlead.rate_limit import RateLimiter
 # Worker threads allocate response bodies that the main thread frees; glibc keeps the freed
 # memory in its heaps, so without a periodic trim the RSS of a long sync creeps up with the
 # number of requests (measured: +35 MB over 50,000 requests) while live objects stay flat.
-TRIM_INTERVAL_SECONDS = 5.0
+TRIM_INTERVAL_SECONDS = 1.0
 
 
 def _load_malloc_trim() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]

@@ -32,7 +32,7 @@ from tap_smartlead.coercion import format_timestamp, parse_timestamp
 from tap_smartlead.schemas import COUNT, ID, TEXT, TIMESTAMP, closed_object
 
 LEADS_PAGE_SIZE = 100  # the API's cap
-STATISTICS_PAGE_SIZE = 1000  # the API's cap
+STATISTICS_PAGE_SIZE = 250  # the API allows 1,000; a quarter keeps a page small in memory
 
 
 def iso_param(value: dt.datetime) -> str:

@@ -64,8 +64,6 @@ class WarmupStatsStream(SmartleadStream):
         th.Property("sent_count", COUNT),
         th.Property("reply_count", COUNT),
         th.Property("save_from_spam_count", COUNT),
-        th.Property("spam_count", COUNT),
-        th.Property("inbox_count", COUNT),
     ).to_dict()
 
     @override

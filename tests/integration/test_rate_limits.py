@@ -1,0 +1,83 @@
+"""The shared limiter against the emulator's rate-limit policies: stay under, obey, adapt."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from smartlead_emulator.testing import EmulatorProcess
+from tests.integration.expected import expected_keys
+from tests.integration.tap_runner import PRIMARY_KEYS, run_tap
+
+pytestmark = pytest.mark.integration
+
+START = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)).replace(microsecond=0)
+SMALL = {"seed": 9, "campaigns": 2, "leads_per_campaign": 8, "mailboxes": 2}
+
+
+def config_for(emu: EmulatorProcess, **overrides) -> dict:
+    return {"api_key": emu.api_key, "base_url": emu.base_url, "start_date": START.isoformat(),
+            **overrides}
+
+
+def assert_complete(run, dataset) -> None:
+    assert run.returncode == 0, run.stderr_text[-3000:]
+    expected = expected_keys(dataset, START)
+    for stream in PRIMARY_KEYS:
+        assert run.keys(stream) == expected[stream], stream
+
+
+def test_default_limits_stay_inside_the_seed_limit_without_a_single_429():
+    with EmulatorProcess(**SMALL, rate_limit="seed", latency_ms=20) as emu:
+        run = run_tap(config_for(emu, max_concurrency=8))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["requests"] > 20  # enough to cross several windows
+    assert stats["rate_limited"] == 0
+    assert stats["max_in_window"] <= 10
+
+
+def test_429_with_retry_after_is_waited_out_and_the_sync_completes():
+    # The server allows 12 requests per 3 s and says so; the tap is told it may send 1000/s.
+    with EmulatorProcess(
+        **SMALL, rate_limit="header", rate_limit_requests=12, rate_limit_window=3
+    ) as emu:
+        run = run_tap(config_for(emu, rate_limit_requests=1000, rate_limit_window_seconds=1))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["max_in_window"] <= 12
+    assert "Giving up" not in run.stderr_text
+    assert "X-RateLimit-Limit" in run.stderr_text  # the detected limit is logged
+    if stats["rate_limited"]:
+        assert "asks to retry after" in run.stderr_text
+
+
+def test_retry_after_in_a_429_pauses_every_worker_then_continues():
+    # No rate-limit headers on success, only a 429 with Retry-After: the tap must wait it out.
+    with EmulatorProcess(
+        **SMALL, rate_limit="header", rate_limit_requests=6, rate_limit_window=2
+    ) as emu:
+        run = run_tap(
+            config_for(emu, rate_limit_requests=1000, rate_limit_window_seconds=1,
+                       max_concurrency=8)
+        )
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["rate_limited"] > 0 or "waiting" in run.stderr_text.lower()
+
+
+def test_a_stricter_server_than_configured_is_detected_and_every_record_arrives():
+    # Bare 429s (no headers) from a server allowing 5 per 2 s; the tap is configured for 10.
+    with EmulatorProcess(
+        **SMALL, rate_limit="seed", rate_limit_requests=5, rate_limit_window=2
+    ) as emu:
+        run = run_tap(config_for(emu))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["rate_limited"] > 0
+    assert "detected limit now paced at" in run.stderr_text
