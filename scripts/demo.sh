@@ -109,12 +109,26 @@ with duckdb.connect(database, read_only=True) as conn:
         "ORDER BY table_name", [schema]).fetchall()]
     counts = {t: conn.execute(f'SELECT count(*) FROM "{catalog}"."{schema}"."{t}"').fetchone()[0]
               for t in tables}
+# What the emulator holds (its ground truth), reduced to what the tap should extract with the
+# default start_date (90 days before today): the same rule the integration tests assert.
+import datetime as dt
+
+sys.path.insert(0, ".")
+from tests.integration.expected import expected_keys
+
+with urllib.request.urlopen(root_url + "/_emulator/dataset", timeout=60) as answer:
+    dataset = json.load(answer)
+today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+served = {k: len(v) for k, v in expected_keys(dataset, today - dt.timedelta(days=90)).items()}
+
 width = max(map(len, counts), default=5)
-print(f"\nRows in {database} (schema {schema}):")
-print(f"  {'table':<{width}}  {'rows':>7}")
+print(f"\nRows in {database} (schema {schema}) next to the emulator's own counts:")
+print(f"  {'table':<{width}}  {'rows':>7}  {'emulator':>8}")
 for table, n in counts.items():
-    print(f"  {table:<{width}}  {n:>7}")
-print(f"  {'total':<{width}}  {sum(counts.values()):>7}   ({len(counts)} tables)")
+    mark = "" if n == served.get(table) else "   <- differs"
+    print(f"  {table:<{width}}  {n:>7}  {served.get(table, '?'):>8}{mark}")
+print(f"  {'total':<{width}}  {sum(counts.values()):>7}  {sum(served.values()):>8}"
+      f"   ({len(counts)} tables)")
 
 with urllib.request.urlopen(root_url + "/_emulator/stats", timeout=10) as answer:
     stats = json.load(answer)

@@ -105,13 +105,14 @@ class TapSmartlead(Tap):
             "rate_limit_requests",
             th.IntegerType,
             default=10,
-            description="Shared request budget: at most this many requests start...",
+            description="The one request budget of the whole process: at most this many "
+            "requests start in any rate_limit_window_seconds (the seed documents 10 per 2 s).",
         ),
         th.Property(
             "rate_limit_window_seconds",
             th.IntegerType,
             default=2,
-            description="...in any window of this many seconds (sliding).",
+            description="Length in seconds of the sliding window of rate_limit_requests.",
         ),
         th.Property(
             "analytics_window_days",
