@@ -14,23 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from smartlead_emulator.testing import EmulatorProcess
+from tests.integration.tap_runner import PRIMARY_KEYS
 
-# The 13 streams and their primary keys, as the tap documents them.
-STREAM_KEYS: dict[str, tuple[str, ...]] = {
-    "campaigns": ("id",),
-    "campaign_sequences": ("campaign_id", "id"),
-    "campaign_leads": ("campaign_id", "campaign_lead_map_id"),
-    "campaign_statistics": ("campaign_id", "stats_id"),
-    "campaign_analytics": ("campaign_id",),
-    "campaign_analytics_by_date": ("campaign_id", "start_date"),
-    "lead_message_history": ("campaign_id", "lead_id", "message_id"),
-    "email_accounts": ("id",),
-    "warmup_stats": ("email_account_id", "date"),
-    "lead_categories": ("id",),
-    "campaign_email_accounts": ("campaign_id", "id"),
-    "campaign_webhooks": ("campaign_id", "id"),
-    "clients": ("id",),
-}
+# The 13 streams and their primary keys, as the issue fixes them (one table for all tests).
+STREAM_KEYS: dict[str, tuple[str, ...]] = PRIMARY_KEYS
 
 Key = tuple[str, ...]
 
