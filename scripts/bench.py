@@ -125,7 +125,10 @@ def scenarios(quick: bool, sweep: bool) -> list[Scenario]:
                      {"max_concurrency": n}, 5.0)
             for n in (2, 4, 16)
         ]
+    faults = {**seed_300ms, "fault_rate": 0.1, "fault_kinds": "all", "slow_seconds": 5}
     result += [
+        Scenario("5  full, 300 ms, seed limit, 10% faults (all kinds; timeout 2 s)", limited,
+                 faults, {"request_timeout_seconds": 2}, 5.0),
         Scenario("2  full, 300 ms, header policy 60/min (tap configured 10/2s)",
                  account(1, 100, 2), header_300ms, {}, 1.0),
         Scenario("3  full, no latency, no limit (CPU cost)", account(5, 200, 8),
@@ -177,6 +180,9 @@ def main() -> int:
     if "1a" in by_name and "1b" in by_name:
         print(f"\nwall-time ratio max_concurrency=1 / default: "
               f"{by_name['1a'].wall / by_name['1b'].wall:.2f}")
+    if "1b" in by_name and "5 " in by_name:
+        print(f"wall-time ratio 10% faults / fault-free: "
+              f"{by_name['5 '].wall / by_name['1b'].wall:.2f}")
     if "4a" in by_name and "4b" in by_name:
         print(f"peak RSS 50,000 leads / 5,000 leads: "
               f"{by_name['4b'].peak_rss_mb / by_name['4a'].peak_rss_mb:.2f}")

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 RETRY_BASE_SECONDS = 0.25
 RETRY_CAP_SECONDS = 8.0
 MAX_TRIES = 8
+# Requests queued per worker ahead of the record writer (see SmartleadStream.window).
+WINDOW_PER_WORKER = 4
 # How often, at most, a partitioned incremental stream emits its state between partitions.
 CHECKPOINT_INTERVAL_SECONDS = 30.0
 
@@ -416,8 +418,15 @@ class SmartleadStream(RESTStream[Any]):
 
     @property
     def window(self) -> int:
-        limit = self.runtime.max_concurrency
-        return min(self.max_in_flight or limit, limit)
+        """Requests submitted ahead of the one whose records are being written.
+
+        Records are written in order, so a slow request at the head would idle every worker
+        once the window is full; a window of several times the workers keeps them busy through
+        a timeout and a retry (only the workers' requests start; the rest wait their turn).
+        """
+        if self.max_in_flight is not None:
+            return min(self.max_in_flight, self.runtime.max_concurrency)
+        return self.runtime.max_concurrency * WINDOW_PER_WORKER
 
     def fan_out(
         self, func: Callable[[Any], Any], items: Iterable[Any]
