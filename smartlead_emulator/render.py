@@ -210,21 +210,7 @@ def lead(ld: Lead) -> dict[str, Any]:
 
 def lead_by_email(ld: Lead) -> dict[str, Any]:
     """The seed shows this endpoint's `id` as a string and `created_at` in `...Z` form."""
-    return {
-        "id": str(ld.id),
-        "first_name": ld.first_name,
-        "last_name": ld.last_name,
-        "email": ld.email,
-        "created_at": fmt_ms_z(ld.created_at),
-        "phone_number": ld.phone_number,
-        "company_name": ld.company_name,
-        "website": ld.website,
-        "location": ld.location,
-        "custom_fields": dict(ld.custom_fields),
-        "linkedin_profile": ld.linkedin_profile,
-        "company_url": ld.company_url,
-        "is_unsubscribed": ld.is_unsubscribed,
-    }
+    return {**lead(ld), "id": str(ld.id), "created_at": fmt_ms_z(ld.created_at)}
 
 
 def lead_row(m: LeadMap) -> dict[str, Any]:

@@ -435,6 +435,26 @@ class SmartleadStream(RESTStream[Any]):
         return ordered_map(self.runtime.executor, func, items, window=self.window)
 
 
+class ListedOnceStream(SmartleadStream):
+    """A small account-wide list fetched once per run: the stream's records, and the parents
+    that per-campaign or per-mailbox streams iterate (so it is never requested twice)."""
+
+    _listing: list[dict[str, Any]] | None = None
+
+    def fetch_listing(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def listing(self) -> list[dict[str, Any]]:
+        if self._listing is None:
+            self._listing = self.fetch_listing()
+        return self._listing
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        for row in self.listing():
+            yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
+
+
 class _NotJson:
     def __repr__(self) -> str:
         return "NOT_JSON"

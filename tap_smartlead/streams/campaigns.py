@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream, list_payload, object_payload
+from tap_smartlead.client import (
+    ApiCall,
+    ListedOnceStream,
+    SmartleadStream,
+    list_payload,
+    object_payload,
+)
 from tap_smartlead.errors import ConfigurationError
 from tap_smartlead.schemas import (
     ANALYTICS_COUNTS,
@@ -27,7 +33,7 @@ from tap_smartlead.schemas import (
 from tap_smartlead.windows import date_windows
 
 
-class CampaignsStream(SmartleadStream):
+class CampaignsStream(ListedOnceStream):
     """``GET /campaigns``: one bare array; also the list every per-campaign stream iterates."""
 
     name = "campaigns"
@@ -57,33 +63,25 @@ class CampaignsStream(SmartleadStream):
         th.Property("parent_campaign_id", ID),
     ).to_dict()
 
-    _listing: list[dict[str, Any]] | None = None
-
-    def listing(self) -> list[dict[str, Any]]:
-        """The account's campaigns (filtered by ``client_id`` and ``campaign_ids``), once a run."""
-        if self._listing is None:
-            params = {}
-            if self.config.get("client_id") is not None:
-                params["client_id"] = self.config["client_id"]
-            rows = list_payload(self.fetch(ApiCall(self.path, params)), "GET /campaigns")
-            wanted = self.config.get("campaign_ids")
-            if wanted:
-                present = {row.get("id") for row in rows}
-                missing = [cid for cid in wanted if cid not in present]
-                if missing:
-                    raise ConfigurationError(
-                        "campaign_ids names campaigns this account does not have"
-                        + (" (for this client_id)" if "client_id" in params else "")
-                        + f": {', '.join(map(str, missing))}"
-                    )
-                rows = [row for row in rows if row.get("id") in set(wanted)]
-            self._listing = rows
-        return self._listing
-
     @override
-    def get_records(self, context: dict | None) -> Iterable[dict[str, Any]]:
-        for row in self.listing():
-            yield dict(row)
+    def fetch_listing(self) -> list[dict[str, Any]]:
+        """The account's campaigns, filtered by ``client_id`` and ``campaign_ids``."""
+        params = {}
+        if self.config.get("client_id") is not None:
+            params["client_id"] = self.config["client_id"]
+        rows = list_payload(self.fetch(ApiCall(self.path, params)), "GET /campaigns")
+        wanted = self.config.get("campaign_ids")
+        if not wanted:
+            return rows
+        present = {row.get("id") for row in rows}
+        missing = [cid for cid in wanted if cid not in present]
+        if missing:
+            raise ConfigurationError(
+                "campaign_ids names campaigns this account does not have"
+                + (" (for this client_id)" if "client_id" in params else "")
+                + f": {', '.join(map(str, missing))}"
+            )
+        return [row for row in rows if row.get("id") in set(wanted)]
 
 
 class CampaignChildStream(SmartleadStream):

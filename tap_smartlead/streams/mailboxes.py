@@ -8,13 +8,19 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream, list_payload, object_payload
+from tap_smartlead.client import (
+    ApiCall,
+    ListedOnceStream,
+    SmartleadStream,
+    list_payload,
+    object_payload,
+)
 from tap_smartlead.schemas import COUNT, EMAIL_ACCOUNT_PROPERTIES, ID, MAILBOX_CREDENTIALS
 
 EMAIL_ACCOUNTS_PAGE_SIZE = 100  # the API's cap
 
 
-class EmailAccountsStream(SmartleadStream):
+class EmailAccountsStream(ListedOnceStream):
     """``GET /email-accounts``: bare arrays of at most 100, walked until a short page."""
 
     name = "email_accounts"
@@ -23,28 +29,18 @@ class EmailAccountsStream(SmartleadStream):
     omitted_fields = MAILBOX_CREDENTIALS
     schema = th.PropertiesList(*EMAIL_ACCOUNT_PROPERTIES).to_dict()
 
-    _listing: list[dict[str, Any]] | None = None
-
-    def listing(self) -> list[dict[str, Any]]:
-        """Every mailbox of the account, credentials already removed; fetched once a run."""
-        if self._listing is None:
-            mailboxes: list[dict[str, Any]] = []
-            offset = 0
-            while True:
-                call = ApiCall(self.path, {"offset": offset, "limit": EMAIL_ACCOUNTS_PAGE_SIZE})
-                page = list_payload(self.fetch(call), "GET /email-accounts")
-                for row in page:
-                    mailboxes.append(self.without_credentials(row))
-                offset += len(page)
-                if len(page) < EMAIL_ACCOUNTS_PAGE_SIZE:
-                    break
-            self._listing = mailboxes
-        return self._listing
-
     @override
-    def get_records(self, context: dict | None) -> Iterable[dict[str, Any]]:
-        for row in self.listing():
-            yield dict(row)
+    def fetch_listing(self) -> list[dict[str, Any]]:
+        """Every mailbox of the account, credentials already removed."""
+        mailboxes: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            call = ApiCall(self.path, {"offset": offset, "limit": EMAIL_ACCOUNTS_PAGE_SIZE})
+            page = list_payload(self.fetch(call), "GET /email-accounts")
+            mailboxes += [self.without_credentials(row) for row in page]
+            offset += len(page)
+            if len(page) < EMAIL_ACCOUNTS_PAGE_SIZE:
+                return mailboxes
 
 
 class WarmupStatsStream(SmartleadStream):
