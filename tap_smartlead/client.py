@@ -318,7 +318,9 @@ class SmartleadStream(RESTStream[Any]):
     # --- records ----------------------------------------------------------------------------
 
     def without_credentials(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """A copy of ``row`` without ``omitted_fields``; their values join the redaction list."""
+        """``row`` without ``omitted_fields`` (a copy if any); their values become redacted."""
+        if not self.omitted_fields:
+            return row  # type: ignore[return-value]  # coerce_object builds a new dict anyway
         clean = dict(row)
         for name in self.omitted_fields:
             REDACTOR.add(clean.pop(name, None))
