@@ -42,8 +42,8 @@ from tap_smartlead.windows import API_MAX_WINDOW_DAYS
 
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 DEFAULT_START_DAYS_AGO = 90
-# Measured with `make bench` (README): at 300 ms latency 4 workers already keep the seed limit
-# (5 requests/s) busy; 8 leaves headroom for slower answers without over-committing memory.
+# Measured with `scripts/bench.py --sweep` (README): at 300 ms latency 2 workers already keep
+# the seed limit (5 requests/s) busy; 8 holds it up to ~1.6 s per request at no memory cost.
 DEFAULT_MAX_CONCURRENCY = 8
 
 STREAM_TYPES: list[type[Stream]] = [
