@@ -57,14 +57,18 @@ WINDOW_PER_WORKER = 4
 CHECKPOINT_INTERVAL_SECONDS = 30.0
 
 
-class Missing:
-    """Marks a partition whose parent vanished (404) between listing and fetching."""
+class Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def __repr__(self) -> str:
-        return "MISSING"
+        return self.name
 
 
-MISSING = Missing()
+# A partition whose parent vanished (404) between listing and fetching.
+MISSING = Sentinel("MISSING")
+# A body that did not parse as JSON (retried, never returned).
+_NOT_JSON = Sentinel("NOT_JSON")
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,11 @@ class SmartleadStream(RESTStream[Any]):
         self.runtime.tidy_memory()
         return coerce_object(self.without_credentials(row), self.schema)
 
+    def bookmark(self, context: Context) -> Any:
+        """This partition's bookmark from the state, read when the partition's requests are
+        planned (the SDK's starting value is only set once it starts writing the partition)."""
+        return self.get_context_state(context).get("replication_key_value")
+
     def partition_calls(self, context: Context | None) -> list[ApiCall]:
         """The requests that can be made for a partition before any of them is answered."""
         raise NotImplementedError
@@ -456,14 +465,6 @@ class ListedOnceStream(SmartleadStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for row in self.listing():
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
-
-
-class _NotJson:
-    def __repr__(self) -> str:
-        return "NOT_JSON"
-
-
-_NOT_JSON = _NotJson()
 
 
 def _error_detail(payload: Any, response: requests.Response) -> str:

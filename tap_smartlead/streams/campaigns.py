@@ -239,7 +239,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
         origin = self._tap.start_date().date()  # type: ignore[attr-defined]
-        bookmark = self.get_context_state(context).get("replication_key_value")
+        bookmark = self.bookmark(context)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
         today = dt.datetime.now(dt.timezone.utc).date()
         days = int(self.config.get("analytics_window_days", 30))

@@ -59,6 +59,8 @@ class PagedCampaignStream(SmartleadStream):
     partition_kind = "campaign"
     total_key: str
     page_size: int
+    # What identifies a row when several queries (say new leads and active leads) overlap.
+    row_key: str
 
     def campaign_path(self, context: dict, endpoint: str) -> str:
         return f"/campaigns/{context['campaign_id']}/{endpoint}"
@@ -95,6 +97,22 @@ class PagedCampaignStream(SmartleadStream):
                 return
             yield list_payload(answer, what)
 
+    def rows(
+        self, context: dict, answers: list[tuple[ApiCall, Any]], what: str
+    ) -> Iterator[dict[str, Any]]:
+        """Every row of every page of the partition's queries, each row once."""
+        seen: set[Any] = set()
+        overlapping = len(answers) > 1
+        for call, payload in answers:
+            for page in self.pages(context, call, payload, what):
+                for row in page:
+                    if overlapping:
+                        key = row.get(self.row_key)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                    yield row
+
 
 LEAD_SCHEMA = closed_object(
     th.Property("id", ID),
@@ -122,6 +140,7 @@ class CampaignLeadsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
+    row_key = "campaign_lead_map_id"
     schema = th.PropertiesList(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -148,7 +167,7 @@ class CampaignLeadsStream(PagedCampaignStream):
         self._checked_at[context["campaign_id"]] = format_timestamp(
             dt.datetime.now(dt.timezone.utc)
         )
-        created_since = parse_timestamp(state.get("replication_key_value"))
+        created_since = parse_timestamp(self.bookmark(context))
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
         if created_since is None or activity_since is None:
             return [self.first_page(path)]
@@ -163,17 +182,8 @@ class CampaignLeadsStream(PagedCampaignStream):
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        seen: set[Any] = set()
-        dedupe = len(answers) > 1
-        for call, payload in answers:
-            for rows in self.pages(context, call, payload, "GET /campaigns/{id}/leads"):
-                for row in rows:
-                    if dedupe:
-                        key = row.get("campaign_lead_map_id")
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                    yield self.flatten(row, context)
+        for row in self.rows(context, answers, "GET /campaigns/{id}/leads"):
+            yield self.flatten(row, context)
         state = self.get_context_state(context)
         state[self.ACTIVITY_MARKER] = self._checked_at.pop(context["campaign_id"])
 
@@ -196,6 +206,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_stats"
     page_size = STATISTICS_PAGE_SIZE
+    row_key = "stats_id"
     max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
     schema = th.PropertiesList(
         th.Property("campaign_id", ID, required=True),
@@ -221,7 +232,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        bookmark = parse_timestamp(self.get_context_state(context).get("replication_key_value"))
+        bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             since = self._tap.start_date()  # type: ignore[attr-defined]
         else:
@@ -235,10 +246,8 @@ class CampaignStatisticsStream(PagedCampaignStream):
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for call, payload in answers:
-            for rows in self.pages(context, call, payload, "GET /campaigns/{id}/statistics"):
-                for row in rows:
-                    yield {**row, "campaign_id": context["campaign_id"]}
+        for row in self.rows(context, answers, "GET /campaigns/{id}/statistics"):
+            yield {**row, "campaign_id": context["campaign_id"]}
 
 
 class LeadMessageHistoryStream(PagedCampaignStream):
@@ -251,6 +260,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
+    row_key = "campaign_lead_map_id"
     schema = th.PropertiesList(
         th.Property("campaign_id", ID, required=True),
         th.Property("lead_id", ID, required=True),
@@ -272,7 +282,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         path = self.campaign_path(context, "leads")
-        bookmark = parse_timestamp(self.get_context_state(context).get("replication_key_value"))
+        bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             # First sync of this campaign: every lead, every message since start_date.
             self._since[context["campaign_id"]] = self._tap.start_date() - dt.timedelta(seconds=1)  # type: ignore[attr-defined]
@@ -286,18 +296,10 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         ]
 
     def active_lead_ids(self, context: dict, answers: list[tuple[ApiCall, Any]]) -> Iterator[Any]:
-        seen: set[Any] = set()
-        dedupe = len(answers) > 1
-        for call, payload in answers:
-            for rows in self.pages(context, call, payload, "GET /campaigns/{id}/leads"):
-                for row in rows:
-                    lead = row.get("lead")
-                    lead_id = lead.get("id") if isinstance(lead, dict) else None
-                    if lead_id is None or (dedupe and lead_id in seen):
-                        continue
-                    if dedupe:
-                        seen.add(lead_id)
-                    yield lead_id
+        for row in self.rows(context, answers, "GET /campaigns/{id}/leads"):
+            lead = row.get("lead")
+            if isinstance(lead, dict) and lead.get("id") is not None:
+                yield lead["id"]
 
     @override
     def partition_records(

@@ -73,7 +73,7 @@ class WarmupStatsStream(SmartleadStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         floor = self._tap.start_date().date().isoformat()  # type: ignore[attr-defined]
-        bookmark = self.get_context_state(context).get("replication_key_value")
+        bookmark = self.bookmark(context)
         if bookmark:
             floor = max(floor, str(bookmark)[:10])
         what = "GET /email-accounts/{id}/warmup-stats"
