@@ -12,7 +12,9 @@ on the worker pool so that the rate limit, not the network latency, bounds the s
 
 from __future__ import annotations
 
+import io
 import json
+import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
 
 from tap_smartlead.coercion import coerce_object
+from tap_smartlead.credentials import scrub_credentials
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
@@ -38,7 +41,8 @@ from tap_smartlead.errors import (
 )
 from tap_smartlead.fanout import ordered_map
 from tap_smartlead.rate_limit import parse_verdict
-from tap_smartlead.redaction import REDACTOR, redact
+from tap_smartlead.redaction import redact
+from tap_smartlead.schemas import EXTRA_FIELDS
 
 if TYPE_CHECKING:
     from backoff.types import Details
@@ -65,22 +69,33 @@ class Sentinel:
         return self.name
 
 
-# A partition whose parent vanished (404) between listing and fetching.
+# A partition whose parent vanished between listing and fetching: the live API has answered
+# 404, `200 {}` and `200` with an empty body for a deleted campaign.
 MISSING = Sentinel("MISSING")
 # A body that did not parse as JSON (retried, never returned).
 _NOT_JSON = Sentinel("NOT_JSON")
 
 
+# A downloaded file stays in memory up to this size, then spills to a temporary file.
+DOWNLOAD_MEMORY_BYTES = 1 << 20
+DOWNLOAD_CHUNK_BYTES = 1 << 16
+
+
 @dataclass(frozen=True)
 class ApiCall:
-    """One GET request: a path below the base URL and its query parameters (no api_key)."""
+    """One GET request: a path below the base URL and its query parameters (no api_key).
+
+    ``download`` calls answer a file (CSV), not JSON: see :meth:`SmartleadStream.fetch`.
+    """
 
     path: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    download: bool = False
 
 
-def list_payload(payload: Any, what: str) -> list[dict[str, Any]]:
-    """Accept both list shapes the API uses (a bare array, ``{"ok": true, "data": [...]}``).
+def list_payload(payload: Any, what: str, *, single_ok: bool = False) -> list[dict[str, Any]]:
+    """Accept both list shapes the API uses (a bare array, ``{"ok": true, "data": [...]}``),
+    and with ``single_ok`` one object where the seed prints one (a list of one).
 
     Anything else fails loudly: a silent zero-row sync is worse than an error.
     """
@@ -88,6 +103,8 @@ def list_payload(payload: Any, what: str) -> list[dict[str, Any]]:
         rows = payload
     elif isinstance(payload, dict) and isinstance(payload.get("data"), list):
         rows = payload["data"]
+    elif single_ok and isinstance(payload, dict) and payload and "data" not in payload:
+        rows = [payload]
     else:
         raise UnexpectedResponseError(
             f"Unexpected response shape from {what}: expected a JSON array or "
@@ -125,8 +142,9 @@ class SmartleadStream(RESTStream[Any]):
 
     # "campaign" or "email_account": one partition (and bookmark) per parent.
     partition_kind: ClassVar[str | None] = None
-    # Fields never emitted, nor declared in the schema (mailbox credentials).
-    omitted_fields: ClassVar[frozenset[str]] = frozenset()
+    # Other spellings of a declared top-level field (the seed's, or a write form): a row that
+    # lacks the declared name gets the alias's value under it.
+    field_aliases: ClassVar[Mapping[str, str]] = {}
     allow_redirects = False  # a redirect would carry the api_key to another host
     # Requests of this stream in flight at once (default: max_concurrency). Streams with large
     # answers set fewer, so that memory does not grow with the account.
@@ -136,6 +154,8 @@ class SmartleadStream(RESTStream[Any]):
         super().__init__(*args, **kwargs)
         self._partition_finished = False
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
+        self._declared = frozenset(self.schema.get("properties", {}))
+        self._extra_names: set[str] = set()
 
     # --- HTTP -------------------------------------------------------------------------------
 
@@ -174,21 +194,32 @@ class SmartleadStream(RESTStream[Any]):
     def _fetch_with_retries(self) -> Callable[[requests.PreparedRequest, Any], Any]:
         return self.request_decorator(self._request)
 
+    @cached_property
+    def _download_with_retries(self) -> Callable[[requests.PreparedRequest, Any], Any]:
+        return self.request_decorator(self._download)
+
     def fetch(self, call: ApiCall, context: Context | None = None) -> Any:
-        """GET ``call`` through the shared limiter and the retry policy; return the JSON."""
+        """GET ``call`` through the shared limiter and the retry policy; return the JSON, or
+        for a ``download`` call a text file positioned at its start (or the JSON, if the API
+        answered JSON instead of a file)."""
         request = self.build_prepared_request(
             method="GET",
             url=f"{self.url_base}{call.path}",
             params=dict(call.params),
             headers=self.http_headers,
         )
+        if call.download:
+            return self._download_with_retries(request, context)
         return self._fetch_with_retries(request, context)
 
     def fetch_unless_missing(self, call: ApiCall, context: Context | None = None) -> Any:
+        """``fetch``, or MISSING for what the API answers about a deleted parent: a 404, an
+        empty object or an empty body (no endpoint of a live parent answers those)."""
         try:
-            return self.fetch(call, context)
+            payload = self.fetch(call, context)
         except NotFoundError:
             return MISSING
+        return MISSING if payload is None or payload == {} else payload
 
     @override
     def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
@@ -209,6 +240,45 @@ class SmartleadStream(RESTStream[Any]):
         )
         self._write_request_duration_log(
             endpoint=self.path or "", response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response, payload)
+        return payload
+
+    def _download(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
+        """Like ``_request``, for a file: streamed to a spooled temporary file so that memory
+        stays flat whatever its size, and read whole inside the retry loop (a truncated body is
+        retried before any of its rows is written)."""
+        authenticated = self.authenticator(prepared_request)
+        self.runtime.limiter.acquire()
+        spool = tempfile.SpooledTemporaryFile(max_size=DOWNLOAD_MEMORY_BYTES)  # noqa: SIM115
+        try:
+            with self.requests_session.send(
+                authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects,
+                stream=True,
+            ) as response:
+                kind = response.headers.get("Content-Type", "")
+                if 200 <= response.status_code < 300 and not any(
+                    form in kind for form in ("json", "html")
+                ):
+                    for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+                        spool.write(chunk)
+                    self.runtime.limiter.observe(
+                        parse_verdict(response.status_code, response.headers, None)
+                    )
+                    if spool.tell() == 0:  # not even a header row: a deleted campaign
+                        spool.close()
+                        return None
+                    spool.seek(0)
+                    return io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
+                _ = response.content
+        except requests.RequestException as exc:
+            spool.close()
+            raise ConnectionFailedError(self._describe_connection_error(exc)) from None
+        spool.close()
+        # An error, or JSON where a file was expected (`{}` for a deleted campaign).
+        payload = self._decode(response)
+        self.runtime.limiter.observe(
+            parse_verdict(response.status_code, response.headers, payload)
         )
         self.validate_response(response, payload)
         return payload
@@ -240,6 +310,10 @@ class SmartleadStream(RESTStream[Any]):
         if 200 <= status < 300:
             if payload is _NOT_JSON:
                 raise TransientApiError(f"{status} with a body that is not valid JSON from {path}")
+            if payload is not None and not isinstance(payload, (dict, list)):
+                # A bare JSON string or number: seen from the live API under load, never data.
+                raise TransientApiError(f"{status} with a bare JSON {type(payload).__name__} "
+                                        f"from {path}")
             return
         detail = _error_detail(payload, response)
         if status == 401:
@@ -321,19 +395,36 @@ class SmartleadStream(RESTStream[Any]):
 
     # --- records ----------------------------------------------------------------------------
 
-    def without_credentials(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """``row`` without ``omitted_fields`` (a copy if any); their values become redacted."""
-        if not self.omitted_fields:
-            return row  # type: ignore[return-value]  # coerce_object builds a new dict anyway
-        clean = dict(row)
-        for name in self.omitted_fields:
-            REDACTOR.add(clean.pop(name, None))
-        return clean
-
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Credentials out (any depth), aliases resolved, values typed by the schema, and the
+        fields the schema does not declare moved into ``extra_fields``."""
         self.runtime.tidy_memory()
-        return coerce_object(self.without_credentials(row), self.schema)
+        row = scrub_credentials(row)
+        for alias, name in self.field_aliases.items():
+            if alias in row and row.get(name) is None:
+                row = {**row, name: row[alias]}
+                del row[alias]
+        record = coerce_object(row, self.schema)
+        extra = {key: record.pop(key) for key in list(record) if key not in self._declared}
+        if extra:
+            self._extra_names.update(extra)
+            record[EXTRA_FIELDS] = {**(record.get(EXTRA_FIELDS) or {}), **extra}
+        return record
+
+    @override
+    def sync(self, context: Context | None = None) -> None:
+        try:
+            super().sync(context)
+        finally:
+            if self._extra_names:
+                self.logger.info(
+                    "%s: kept fields the schema does not declare in %s: %s",
+                    self.name,
+                    EXTRA_FIELDS,
+                    ", ".join(sorted(self._extra_names)),
+                )
+                self._extra_names.clear()
 
     def bookmark(self, context: Context) -> Any:
         """This partition's bookmark from the state, read when the partition's requests are
@@ -372,18 +463,24 @@ class SmartleadStream(RESTStream[Any]):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if self.partition_kind is None or context is None:
             answers = [(call, self.fetch(call, context)) for call in self.partition_calls(context)]
-            yield from self.partition_records(context, answers)
+            yield from self.emit_once(self.partition_records(context, answers))
             return
         prefetched = self._next_prefetched(context)
         if prefetched is MISSING:
-            self.logger.warning(
-                "Skipping %s for %s: it was deleted after it was listed (404).",
-                self.name,
-                _describe(context),
-            )
+            self.runtime.report_missing(self.logger, self.name, _describe(context))
             return
-        yield from self.partition_records(context, prefetched)
+        yield from self.emit_once(self.partition_records(context, prefetched))
         self._partition_finished = True
+
+    def emit_once(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Each primary key of a partition once: the live API lists some rows twice."""
+        seen: set[tuple[Any, ...]] = set()
+        for row in rows:
+            key = tuple(str(row.get(name)) for name in self.primary_keys or ())
+            if key in seen:
+                continue
+            seen.add(key)
+            yield row
 
     def _next_prefetched(self, context: Context) -> Any:
         if self._partition_finished and self.replication_key:
@@ -463,7 +560,7 @@ class ListedOnceStream(SmartleadStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        for row in self.listing():
+        for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
 
 

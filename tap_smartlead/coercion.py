@@ -9,6 +9,7 @@ correctly as strings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -98,8 +99,10 @@ def _coerce_scalar(value: Any, kind: str, fmt: str | None) -> Any:
             return value
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
-        if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
-            return value.strip().lower() in ("true", "1")
+        # CSV exports spell booleans as words or Postgres' t/f.
+        text = value.strip().lower() if isinstance(value, str) else None
+        if text in ("true", "false", "1", "0", "t", "f", "yes", "no"):
+            return text in ("true", "1", "t", "yes")
         raise Unconvertible(value)
     if kind == "string":
         if fmt == "date-time":
@@ -124,6 +127,23 @@ def _coerce_scalar(value: Any, kind: str, fmt: str | None) -> Any:
     raise Unconvertible(value)
 
 
+_BARE_KEY = re.compile(r"([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def object_from_text(text: str) -> dict[str, Any]:
+    """An object the API sent as text: JSON, or the JavaScript literal the seed prints for
+    ``scheduler_cron_value`` (``{ tz: 'Australia/Sydney', days: [ 1, 2 ] }``); anything else is
+    kept whole as ``{"raw": text}`` rather than lost."""
+    for candidate in (text, _BARE_KEY.sub(r'\1"\2":', text.replace("'", '"'))):
+        try:
+            parsed = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            return parsed
+    return {"raw": text}
+
+
 def coerce(value: Any, schema: Mapping[str, Any], *, where: str = "") -> Any:
     """Return ``value`` converted to fit ``schema``; unconvertible values become null."""
     if value is None:
@@ -131,9 +151,16 @@ def coerce(value: Any, schema: Mapping[str, Any], *, where: str = "") -> Any:
     kinds = _types(schema)
     if not kinds:
         return value
+    if "object" in kinds and isinstance(value, str) and "string" not in kinds:
+        value = object_from_text(value) if value.strip() else None
+        if value is None:
+            return None
     if "object" in kinds and isinstance(value, Mapping):
         return coerce_object(value, schema, where=where)
     if "array" in kinds:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
         items = value if isinstance(value, list) else [value]
         item_schema = schema.get("items") or {}
         return [coerce(item, item_schema, where=f"{where}[]") for item in items]
@@ -156,8 +183,9 @@ def coerce_object(
     for key, value in record.items():
         sub_schema = properties.get(key)
         if sub_schema is None:
-            # Unknown top-level fields pass through for the SDK to drop; inside a closed nested
-            # object (additionalProperties: false) they are dropped here.
+            # Unknown fields pass through: the stream moves top-level ones to `extra_fields`,
+            # open nested objects keep them; a closed object (additionalProperties: false)
+            # drops them here.
             if where and schema.get("additionalProperties") is False:
                 continue
             result[key] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ class SharedRuntime:
     _executor: ThreadPoolExecutor | None = field(init=False, default=None)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _last_trim: float = field(init=False, default=0.0)
+    _missing: set[str] = field(init=False, default_factory=set)
+    _kept: dict[tuple[str, object], object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -58,6 +61,28 @@ class SharedRuntime:
                     max_workers=self.max_concurrency, thread_name_prefix="smartlead-http"
                 )
             return self._executor
+
+    def report_missing(self, logger: logging.Logger, stream: str, parent: str) -> None:
+        """One warning per deleted parent for the whole run, however many streams skip it."""
+        if parent in self._missing:
+            logger.info("Skipping %s for %s: deleted after it was listed.", stream, parent)
+            return
+        self._missing.add(parent)
+        logger.warning(
+            "Skipping %s (and its other streams): it was deleted after it was listed "
+            "(the API answered 404, an empty object or an empty body).",
+            parent,
+        )
+
+    def keep(self, kind: str, key: object, answer: object) -> None:
+        """Keep an answer one stream fetched for a later stream that reads the same endpoint."""
+        self._kept[(kind, key)] = answer
+
+    def has(self, kind: str, key: object) -> bool:
+        return (kind, key) in self._kept
+
+    def take(self, kind: str, key: object) -> object | None:
+        return self._kept.pop((kind, key), None)
 
     def tidy_memory(self) -> None:
         """Give freed heap memory back to the OS, at most every few seconds (cheap to call)."""

@@ -32,12 +32,18 @@ from tap_smartlead.streams.campaigns import (
     CampaignsStream,
     CampaignWebhooksStream,
 )
+from tap_smartlead.streams.engagement import LeadEngagementStream
 from tap_smartlead.streams.leads import (
     CampaignLeadsStream,
     CampaignStatisticsStream,
     LeadMessageHistoryStream,
 )
-from tap_smartlead.streams.mailboxes import EmailAccountsStream, WarmupStatsStream
+from tap_smartlead.streams.mailboxes import (
+    EmailAccountDetailsStream,
+    EmailAccountsStream,
+    WarmupStatsStream,
+    WarmupTotalsStream,
+)
 from tap_smartlead.windows import API_MAX_WINDOW_DAYS
 
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
@@ -54,8 +60,13 @@ STREAM_TYPES: list[type[Stream]] = [
     CampaignAnalyticsStream,
     CampaignAnalyticsByDateStream,
     LeadMessageHistoryStream,
+    LeadEngagementStream,
     EmailAccountsStream,
+    EmailAccountDetailsStream,
+    # warmup_totals reads the answers warmup_stats fetched, so it must sync after it: the SDK
+    # syncs streams in name order, and "warmup_stats" < "warmup_totals".
     WarmupStatsStream,
+    WarmupTotalsStream,
     LeadCategoriesStream,
     CampaignEmailAccountsStream,
     CampaignWebhooksStream,

@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.client import ApiCall, SmartleadStream, list_payload
-from tap_smartlead.schemas import ID, TEXT, TIMESTAMP, closed_object
+from tap_smartlead.schemas import ID, TEXT, TIMESTAMP, open_object, record_schema
 
 
 class AccountListStream(SmartleadStream):
@@ -31,18 +31,23 @@ class LeadCategoriesStream(AccountListStream):
     name = "lead_categories"
     path = "/leads/fetch-categories"
     primary_keys = ("id",)
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("id", ID, required=True),
         th.Property("created_at", TIMESTAMP),
         th.Property("name", TEXT),
-    ).to_dict()
+        th.Property("sentiment_type", TEXT, description="positive, negative or null."),
+    )
 
 
 class ClientsStream(AccountListStream):
+    """Clients. The live API spells ``client_permision: {permission, retricted_category}``
+    (sic, both); the seed's ``client_permission`` is read into that name."""
+
     name = "clients"
     path = "/client/"
     primary_keys = ("id",)
-    schema = th.PropertiesList(
+    field_aliases = {"client_permission": "client_permision"}
+    schema = record_schema(
         th.Property("id", ID, required=True),
         th.Property("name", TEXT),
         th.Property("email", TEXT),
@@ -52,10 +57,11 @@ class ClientsStream(AccountListStream):
         th.Property("logo", TEXT),
         th.Property("logo_url", TEXT),
         th.Property(
-            "client_permission",
-            closed_object(
+            "client_permision",
+            open_object(
                 th.Property("permission", th.ArrayType(TEXT)),
-                th.Property("restricted_category", th.ArrayType(TEXT)),
+                th.Property("retricted_category", th.ArrayType(TEXT)),
+                th.Property("restricted_category", th.ArrayType(TEXT), description="Seed form."),
             ),
         ),
-    ).to_dict()
+    )

@@ -23,12 +23,14 @@ from tap_smartlead.schemas import (
     DATE,
     EMAIL_ACCOUNT_PROPERTIES,
     ID,
-    MAILBOX_CREDENTIALS,
     TEXT,
     TIMESTAMP,
+    UNIQUE_COUNTS,
     campaign_summary_properties,
-    closed_object,
     email_counts,
+    list_of,
+    open_object,
+    record_schema,
 )
 from tap_smartlead.windows import date_windows
 
@@ -39,7 +41,7 @@ class CampaignsStream(ListedOnceStream):
     name = "campaigns"
     path = "/campaigns"
     primary_keys = ("id",)
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("id", ID, required=True),
         th.Property("user_id", ID),
         th.Property("created_at", TIMESTAMP),
@@ -51,7 +53,17 @@ class CampaignsStream(ListedOnceStream):
             th.ArrayType(TEXT),
             description="The API sends a string or a list of strings; always a list here.",
         ),
-        th.Property("scheduler_cron_value", TEXT),
+        th.Property(
+            "scheduler_cron_value",
+            open_object(
+                th.Property("tz", TEXT),
+                th.Property("days", th.ArrayType(th.IntegerType)),
+                th.Property("startHour", TEXT),
+                th.Property("endHour", TEXT),
+            ),
+            description="An object on the live API; the seed's JavaScript-literal string is "
+            'parsed, and text that is no object at all is kept as {"raw": text}.',
+        ),
         th.Property("min_time_btwn_emails", th.IntegerType),
         th.Property("max_leads_per_day", th.IntegerType),
         th.Property("stop_lead_settings", TEXT),
@@ -61,7 +73,7 @@ class CampaignsStream(ListedOnceStream):
         th.Property("send_as_plain_text", th.BooleanType),
         th.Property("follow_up_percentage", th.NumberType),
         th.Property("parent_campaign_id", ID),
-    ).to_dict()
+    )
 
     @override
     def fetch_listing(self) -> list[dict[str, Any]]:
@@ -110,18 +122,28 @@ class CampaignChildStream(SmartleadStream):
         assert context is not None
         what = f"GET /campaigns/{{id}}/{self.endpoint}"
         for _, payload in answers:
-            rows = list_payload(payload, what) if self.returns_list else [
+            rows = list_payload(payload, what, single_ok=True) if self.returns_list else [
                 object_payload(payload, what)
             ]
             for row in rows:
-                yield {**row, "campaign_id": context["campaign_id"]}
+                yield self.prepare({**row, "campaign_id": context["campaign_id"]})
+
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A row as the stream emits it (before typing); streams with odd shapes override."""
+        return row
 
 
 class CampaignSequencesStream(CampaignChildStream):
+    """Steps with their A/B variants. The live API reads ``sequence_variants`` and
+    ``seq_delay_details.delayInDays``; the seed prints the write forms ``seq_variants`` and
+    ``delay_in_days``, which are read into the live names. A step without variants has
+    ``sequence_variants: []`` and its subject and body on the step."""
+
     name = "campaign_sequences"
     endpoint = "sequences"
     primary_keys = ("campaign_id", "id")
-    schema = th.PropertiesList(
+    field_aliases = {"seq_variants": "sequence_variants"}
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("id", ID, required=True),
         th.Property("created_at", TIMESTAMP),
@@ -130,14 +152,11 @@ class CampaignSequencesStream(CampaignChildStream):
         th.Property("seq_number", th.IntegerType),
         th.Property("subject", TEXT),
         th.Property("email_body", TEXT),
-        th.Property(
-            "seq_delay_details",
-            closed_object(th.Property("delay_in_days", COUNT)),
-        ),
+        th.Property("seq_delay_details", open_object(th.Property("delayInDays", COUNT))),
         th.Property(
             "sequence_variants",
-            th.ArrayType(
-                closed_object(
+            list_of(
+                open_object(
                     th.Property("id", ID),
                     th.Property("created_at", TIMESTAMP),
                     th.Property("updated_at", TIMESTAMP),
@@ -146,27 +165,34 @@ class CampaignSequencesStream(CampaignChildStream):
                     th.Property("email_body", TEXT),
                     th.Property("email_campaign_seq_id", ID),
                     th.Property("variant_label", TEXT),
+                    th.Property("variant_distribution_percentage", th.NumberType),
                 )
             ),
         ),
-    ).to_dict()
+    )
+
+    @override
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+        delay = row.get("seq_delay_details")
+        if isinstance(delay, dict) and "delay_in_days" in delay and "delayInDays" not in delay:
+            delay = dict(delay)
+            delay["delayInDays"] = delay.pop("delay_in_days")
+            row = {**row, "seq_delay_details": delay}
+        return row
 
 
 class CampaignEmailAccountsStream(CampaignChildStream):
     name = "campaign_email_accounts"
     endpoint = "email-accounts"
     primary_keys = ("campaign_id", "id")
-    omitted_fields = MAILBOX_CREDENTIALS
-    schema = th.PropertiesList(
-        th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES
-    ).to_dict()
+    schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
 
 
 class CampaignWebhooksStream(CampaignChildStream):
     name = "campaign_webhooks"
     endpoint = "webhooks"
     primary_keys = ("campaign_id", "id")
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("id", ID, required=True),
         th.Property("name", TEXT),
@@ -176,7 +202,7 @@ class CampaignWebhooksStream(CampaignChildStream):
         th.Property("email_campaign_id", ID),
         th.Property("event_types", th.ArrayType(TEXT)),
         th.Property("categories", th.ArrayType(TEXT)),
-    ).to_dict()
+    )
 
 
 class CampaignAnalyticsStream(CampaignChildStream):
@@ -184,16 +210,15 @@ class CampaignAnalyticsStream(CampaignChildStream):
     endpoint = "analytics"
     returns_list = False
     primary_keys = ("campaign_id",)
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("id", ID),
         *campaign_summary_properties(),
-        *email_counts(*ANALYTICS_COUNTS, "sequence_count"),
-        *email_counts("unique_open_count", "unique_click_count", "unique_sent_count"),
+        *email_counts(*ANALYTICS_COUNTS, "sequence_count", *UNIQUE_COUNTS),
         th.Property(
             "tags",
-            th.ArrayType(
-                closed_object(
+            list_of(
+                open_object(
                     th.Property("id", ID), th.Property("name", TEXT), th.Property("color", TEXT)
                 )
             ),
@@ -201,18 +226,20 @@ class CampaignAnalyticsStream(CampaignChildStream):
         th.Property("client_id", ID),
         th.Property("client_name", TEXT),
         th.Property("client_email", TEXT),
+        th.Property("client_company_name", TEXT),
         th.Property("parent_campaign_id", ID),
+        th.Property("send_as_plain_text", th.BooleanType),
         th.Property(
             "campaign_lead_stats",
-            closed_object(
+            open_object(
                 *email_counts(
-                    "total", "blocked", "stopped", "completed", "inprogress", "notStarted"
+                    "total", "notStarted", "inprogress", "paused", "completed", "stopped",
+                    "blocked", "interested",
                 ),
-                th.Property("paused", COUNT),
-                th.Property("interested", COUNT),
+                th.Property("revenue", th.NumberType),
             ),
         ),
-    ).to_dict()
+    )
 
 
 class CampaignAnalyticsByDateStream(CampaignChildStream):
@@ -228,14 +255,14 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     primary_keys = ("campaign_id", "start_date")
     replication_key = "start_date"
     is_sorted = False
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("start_date", DATE, required=True),
         th.Property("end_date", DATE),
         th.Property("id", ID),
         *campaign_summary_properties(),
-        *email_counts(*ANALYTICS_COUNTS),
-    ).to_dict()
+        *email_counts(*ANALYTICS_COUNTS, *UNIQUE_COUNTS),
+    )
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
         origin = self._tap.start_date().date()  # type: ignore[attr-defined]

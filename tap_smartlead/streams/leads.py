@@ -15,6 +15,8 @@ of leads. Server-side filters keep incremental runs small:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -29,7 +31,17 @@ from tap_smartlead.client import (
     object_payload,
 )
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
-from tap_smartlead.schemas import COUNT, ID, TEXT, TIMESTAMP, closed_object
+from tap_smartlead.schemas import (
+    COUNT,
+    ID,
+    JSON_LIST,
+    JSON_OBJECT,
+    JSON_VALUE,
+    TEXT,
+    TIMESTAMP,
+    open_object,
+    record_schema,
+)
 
 LEADS_PAGE_SIZE = 100  # the API's cap
 STATISTICS_PAGE_SIZE = 250  # the API allows 1,000; a quarter keeps a page small in memory
@@ -93,28 +105,30 @@ class PagedCampaignStream(SmartleadStream):
         fetch = lambda call: self.fetch_unless_missing(call, context)  # noqa: E731
         for _, answer in self.fan_out(fetch, later):
             if answer is MISSING:
-                self.logger.warning("%s: campaign %s vanished mid-sync.", self.name, context)
+                self.runtime.report_missing(
+                    self.logger, self.name, f"campaign_id {context['campaign_id']}"
+                )
                 return
             yield list_payload(answer, what)
 
     def rows(
         self, context: dict, answers: list[tuple[ApiCall, Any]], what: str
     ) -> Iterator[dict[str, Any]]:
-        """Every row of every page of the partition's queries, each row once."""
+        """Every row of every page of the partition's queries, each row once: queries overlap
+        (new leads and active leads) and the live API lists the same lead twice."""
         seen: set[Any] = set()
-        overlapping = len(answers) > 1
         for call, payload in answers:
             for page in self.pages(context, call, payload, what):
                 for row in page:
-                    if overlapping:
-                        key = row.get(self.row_key)
+                    key = row.get(self.row_key)
+                    if key is not None:
                         if key in seen:
                             continue
                         seen.add(key)
                     yield row
 
 
-LEAD_SCHEMA = closed_object(
+LEAD_SCHEMA = open_object(
     th.Property("id", ID),
     th.Property("first_name", TEXT),
     th.Property("last_name", TEXT),
@@ -124,10 +138,11 @@ LEAD_SCHEMA = closed_object(
     th.Property("website", TEXT),
     th.Property("location", TEXT),
     # custom_fields are the user's own: an open object.
-    th.Property("custom_fields", th.ObjectType(additional_properties=True)),
+    th.Property("custom_fields", JSON_OBJECT),
     th.Property("linkedin_profile", TEXT),
     th.Property("company_url", TEXT),
     th.Property("is_unsubscribed", th.BooleanType),
+    th.Property("unsubscribed_client_id_map", JSON_OBJECT),
     th.Property("created_at", TIMESTAMP),
 )
 
@@ -141,7 +156,7 @@ class CampaignLeadsStream(PagedCampaignStream):
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
     row_key = "campaign_lead_map_id"
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
         th.Property("lead_id", ID, description="lead.id, at the top level for joins."),
@@ -150,7 +165,7 @@ class CampaignLeadsStream(PagedCampaignStream):
         th.Property("created_at", TIMESTAMP),
         th.Property("lead_category_id", ID),
         th.Property("lead", LEAD_SCHEMA),
-    ).to_dict()
+    )
 
     ACTIVITY_MARKER = "activity_checked_at"
 
@@ -199,6 +214,10 @@ class CampaignLeadsStream(PagedCampaignStream):
 
 
 class CampaignStatisticsStream(PagedCampaignStream):
+    """One row per email sent. The live API keys rows by ``stats_id``; a row without one (the
+    seed's example has none) gets ``synthetic:<hash>`` of its lead email, step and send time,
+    the same on every run, so it is upserted, never duplicated."""
+
     name = "campaign_statistics"
     path = "/campaigns/{campaign_id}/statistics"
     primary_keys = ("campaign_id", "stats_id")
@@ -208,7 +227,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
     page_size = STATISTICS_PAGE_SIZE
     row_key = "stats_id"
     max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("stats_id", TEXT, required=True),
         th.Property("lead_name", TEXT),
@@ -227,7 +246,8 @@ class CampaignStatisticsStream(PagedCampaignStream):
         th.Property("click_count", COUNT),
         th.Property("is_unsubscribed", th.BooleanType),
         th.Property("is_bounced", th.BooleanType),
-    ).to_dict()
+        th.Property("ignore_reply", th.BooleanType),
+    )
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -247,11 +267,23 @@ class CampaignStatisticsStream(PagedCampaignStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         for row in self.rows(context, answers, "GET /campaigns/{id}/statistics"):
-            yield {**row, "campaign_id": context["campaign_id"]}
+            yield {
+                **row,
+                "campaign_id": context["campaign_id"],
+                "stats_id": row.get("stats_id") or synthetic_key(
+                    row, "lead_email", "email_campaign_seq_id", "sequence_number", "sent_time"
+                ),
+            }
 
 
 class LeadMessageHistoryStream(PagedCampaignStream):
-    """One record per message of each lead's thread, with the thread's ``from`` and ``to``."""
+    """One record per message of each lead's thread.
+
+    Each message keeps its own ``from``, ``to``, ``cc`` and ``bcc`` (a REPLY is from the lead to
+    the mailbox); the thread's top-level ``from``/``to`` describe its first send and only fill a
+    message that lacks them. ``email_seq_number`` is the sequence step (an integer; null for a
+    reply sent by hand from the master inbox, which the API lists as ``SENT``).
+    """
 
     name = "lead_message_history"
     path = "/campaigns/{campaign_id}/leads/{lead_id}/message-history"
@@ -261,7 +293,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
     row_key = "campaign_lead_map_id"
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("lead_id", ID, required=True),
         th.Property("message_id", TEXT, required=True),
@@ -272,7 +304,15 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         th.Property("email_body", TEXT),
         th.Property("from", TEXT),
         th.Property("to", TEXT),
-    ).to_dict()
+        th.Property("cc", th.ArrayType(TEXT), description="Addresses; one is a list of one."),
+        th.Property("bcc", th.ArrayType(TEXT), description="Addresses; one is a list of one."),
+        th.Property("email_seq_number", COUNT),
+        th.Property("open_count", COUNT),
+        th.Property("click_count", COUNT),
+        th.Property("click_details", JSON_VALUE),
+        th.Property("attachments", JSON_LIST),
+        th.Property("reply_details", JSON_VALUE),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -329,12 +369,15 @@ class LeadMessageHistoryStream(PagedCampaignStream):
                     **message,
                     "campaign_id": campaign_id,
                     "lead_id": lead_id,
-                    "message_id": message.get("message_id") or synthetic_message_id(message),
-                    "from": thread.get("from"),
-                    "to": thread.get("to"),
+                    "message_id": message.get("message_id")
+                    or synthetic_key(message, "type", "stats_id", "time"),
+                    "from": message.get("from") or thread.get("from"),
+                    "to": message.get("to") or thread.get("to"),
                 }
 
 
-def synthetic_message_id(message: dict[str, Any]) -> str:
-    """A stable key for a history item that lacks ``message_id`` (not seen, but not excluded)."""
-    return f"{message.get('type')}:{message.get('stats_id')}:{message.get('time')}"
+def synthetic_key(row: dict[str, Any], *fields: str) -> str:
+    """A stable key for a row the API sent without its own (``synthetic:`` and 32 hex digits of
+    a hash of ``fields``, as sent), so every run upserts it instead of adding a copy."""
+    basis = json.dumps([str(row.get(name) or "").strip().lower() for name in fields])
+    return "synthetic:" + hashlib.sha256(basis.encode()).hexdigest()[:32]

@@ -1,7 +1,8 @@
-"""Mailboxes (email accounts) and their daily warmup statistics."""
+"""Mailboxes (email accounts): the list, each one's details, and their warmup statistics."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,7 +16,7 @@ from tap_smartlead.client import (
     list_payload,
     object_payload,
 )
-from tap_smartlead.schemas import COUNT, EMAIL_ACCOUNT_PROPERTIES, ID, MAILBOX_CREDENTIALS
+from tap_smartlead.schemas import COUNT, DATE, EMAIL_ACCOUNT_PROPERTIES, ID, record_schema
 
 EMAIL_ACCOUNTS_PAGE_SIZE = 100  # the API's cap
 
@@ -26,21 +27,55 @@ class EmailAccountsStream(ListedOnceStream):
     name = "email_accounts"
     path = "/email-accounts"
     primary_keys = ("id",)
-    omitted_fields = MAILBOX_CREDENTIALS
-    schema = th.PropertiesList(*EMAIL_ACCOUNT_PROPERTIES).to_dict()
+    schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
 
     @override
     def fetch_listing(self) -> list[dict[str, Any]]:
-        """Every mailbox of the account, credentials already removed."""
+        """Every mailbox of the account (credentials are removed when records are written)."""
         mailboxes: list[dict[str, Any]] = []
         offset = 0
         while True:
             call = ApiCall(self.path, {"offset": offset, "limit": EMAIL_ACCOUNTS_PAGE_SIZE})
             page = list_payload(self.fetch(call), "GET /email-accounts")
-            mailboxes += [self.without_credentials(row) for row in page]
+            mailboxes += page
             offset += len(page)
             if len(page) < EMAIL_ACCOUNTS_PAGE_SIZE:
                 return mailboxes
+
+
+class EmailAccountDetailsStream(SmartleadStream):
+    """``GET /email-accounts/{id}``: one mailbox with its warmup settings and block state
+    (``warmup_details.reply_rate``, ``is_warmup_blocked``, ``blocked_reason``, min/max counts),
+    which the list route leaves out. One request per mailbox, none when not selected."""
+
+    name = "email_account_details"
+    path = "/email-accounts/{email_account_id}"
+    partition_kind = "email_account"
+    primary_keys = ("id",)
+    schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        return [ApiCall(f"/email-accounts/{context['email_account_id']}")]
+
+    @override
+    def partition_records(
+        self, context: dict | None, answers: list[tuple[ApiCall, Any]]
+    ) -> Iterable[dict[str, Any]]:
+        assert context is not None
+        for _, payload in answers:
+            account = object_payload(payload, "GET /email-accounts/{id}")
+            yield {**account, "id": account.get("id") or context["email_account_id"]}
+
+
+WARMUP_STATS_WHAT = "GET /email-accounts/{id}/warmup-stats"
+# Reports kept by warmup_stats for warmup_totals, so the two share one request per mailbox.
+_WARMUP_REPORTS = "warmup_reports"
+
+
+def warmup_report(payload: Any) -> dict[str, Any]:
+    return object_payload(payload, WARMUP_STATS_WHAT, required="stats_by_date")
 
 
 class WarmupStatsStream(SmartleadStream):
@@ -53,14 +88,14 @@ class WarmupStatsStream(SmartleadStream):
     primary_keys = ("email_account_id", "date")
     replication_key = "date"
     is_sorted = False
-    schema = th.PropertiesList(
+    schema = record_schema(
         th.Property("email_account_id", ID, required=True),
-        th.Property("date", th.DateType, required=True),
+        th.Property("date", DATE, required=True),
         th.Property("id", ID),
         th.Property("sent_count", COUNT),
         th.Property("reply_count", COUNT),
         th.Property("save_from_spam_count", COUNT),
-    ).to_dict()
+    )
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -76,12 +111,60 @@ class WarmupStatsStream(SmartleadStream):
         bookmark = self.bookmark(context)
         if bookmark:
             floor = max(floor, str(bookmark)[:10])
-        what = "GET /email-accounts/{id}/warmup-stats"
+        share = self._tap.streams["warmup_totals"].selected
         for _, payload in answers:
-            report = object_payload(payload, what, required="stats_by_date")
-            for day in list_payload(report["stats_by_date"], what):
+            report = warmup_report(payload)
+            if share:
+                self.runtime.keep(_WARMUP_REPORTS, context["email_account_id"], report)
+            for day in list_payload(report["stats_by_date"], WARMUP_STATS_WHAT):
                 date = str(day.get("date", ""))[:10]
                 if date and date >= floor:
                     yield {**day, "email_account_id": context["email_account_id"], "date": date}
+
+
+class WarmupTotalsStream(SmartleadStream):
+    """The warmup endpoint's 7-day totals (sent, spam, inbox, received): the deliverability
+    figure. One row per mailbox per day the sync sees them (the day is the last date of the
+    report's ``stats_by_date``, the server's today), so the history accumulates run after run.
+    Read from the answer warmup_stats already fetched: no request of its own unless warmup_stats
+    is not selected."""
+
+    name = "warmup_totals"
+    path = "/email-accounts/{email_account_id}/warmup-stats"
+    partition_kind = "email_account"
+    primary_keys = ("email_account_id", "date")
+    replication_key = "date"
+    is_sorted = False
+    schema = record_schema(
+        th.Property("email_account_id", ID, required=True),
+        th.Property("date", DATE, required=True, description="The report's last day."),
+        th.Property("id", ID, description="The mailbox's id, as the API repeats it."),
+        th.Property("sent_count", COUNT),
+        th.Property("spam_count", COUNT),
+        th.Property("inbox_count", COUNT),
+        th.Property("warmup_email_received_count", COUNT),
+    )
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        if self.runtime.has(_WARMUP_REPORTS, context["email_account_id"]):
+            return []
+        return [ApiCall(f"/email-accounts/{context['email_account_id']}/warmup-stats")]
+
+    @override
+    def partition_records(
+        self, context: dict | None, answers: list[tuple[ApiCall, Any]]
+    ) -> Iterable[dict[str, Any]]:
+        assert context is not None
+        aid = context["email_account_id"]
+        reports = [warmup_report(payload) for _, payload in answers]
+        kept = self.runtime.take(_WARMUP_REPORTS, aid)
+        for report in reports or ([kept] if kept is not None else []):
+            days = list_payload(report["stats_by_date"], WARMUP_STATS_WHAT)
+            dates = sorted(str(day.get("date", ""))[:10] for day in days if day.get("date"))
+            today = dates[-1] if dates else dt.datetime.now(dt.timezone.utc).date().isoformat()
+            totals = {k: v for k, v in report.items() if k != "stats_by_date"}
+            yield {**totals, "email_account_id": aid, "date": today}
 
 
