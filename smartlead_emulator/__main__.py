@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
-from .control import Config
+from .control import SHAPES, Config
 from .dataset import Dataset
 from .faults import FaultInjector, parse_kinds
 from .ratelimit import POLICIES, RateLimiter
@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mailboxes", type=int, default=8)
     p.add_argument("--clients", type=int, default=3)
     p.add_argument("--vanishing-campaigns", type=int, default=0)
-    p.add_argument("--envelope", choices=("bare", "ok", "mixed"), default="mixed")
+    p.add_argument("--shapes", choices=SHAPES, default="live",
+                   help="live: what the live API sends (default); seed: the seed document's "
+                        "shapes; seed-examples: the seed's example responses verbatim")
+    p.add_argument("--envelope", choices=("bare", "ok", "mixed"),
+                   help="default: bare in live mode, mixed otherwise")
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
     p.add_argument("--rate-limit-requests", type=int)
     p.add_argument("--rate-limit-window", type=float)
@@ -98,12 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         mailboxes=args.mailboxes,
         clients=args.clients,
         vanishing_campaigns=args.vanishing_campaigns,
+        shapes=args.shapes,
     )
     built = time.perf_counter() - started
     config = Config(
         api_key=args.api_key,
         no_access_key=args.no_access_key,
-        envelope=args.envelope,
+        envelope=args.envelope or ("bare" if args.shapes == "live" else "mixed"),
+        shapes=args.shapes,
         latency_ms=args.latency_ms,
         slow_seconds=args.slow_seconds,
         fault_seed=args.fault_seed,

@@ -26,6 +26,40 @@ from .timeutil import fmt_ms_z, fmt_us_offset
 
 CATEGORY_NAMES = {cid: name for cid, _, name in CATEGORIES}
 
+# Live mode (`--shapes live`) adds these fields, which no Smartlead document names, to every
+# endpoint (rendered by render_live.py). Paths are relative to the response body: `a.b` is key
+# `b` of object `a`, `[]` is "each item of this list". `leads-export` lists CSV column names.
+# Tests assert that they arrive and that the tap keeps them. The two credential-like ones on
+# email accounts (`oauth_refresh_token`, `warmup_details.smtp_api_secret`) are secrets: the
+# ground-truth dump carries them, so tests can check they never leak.
+UNKNOWN_TO_TAP: dict[str, list[str]] = {
+    "/campaigns": ["[].is_pinned", "[].ooo_settings"],
+    "/campaigns/{id}": ["is_pinned", "ooo_settings"],
+    "/campaigns/{id}/sequences": ["[].seq_type", "[].seq_delay_details.delayInHours"],
+    "/campaigns/{id}/leads": ["data[].lead_list_id", "data[].lead.time_zone"],
+    "/campaigns/{id}/leads-export": ["lead_list_id"],
+    "/campaigns/{id}/statistics": ["data[].sent_from_email", "data[].is_ab_winner"],
+    "/campaigns/{id}/analytics": ["team_member_id", "campaign_lead_stats.skipped"],
+    "/campaigns/{id}/analytics-by-date": ["positive_reply_count"],
+    "/campaigns/{id}/leads/{lead_id}/message-history": ["history[].is_important",
+                                                        "lead_timezone"],
+    "/campaigns/{id}/email-accounts": ["[].oauth_refresh_token", "[].dns_health",
+                                       "[].warmup_details.smtp_api_secret"],
+    "/campaigns/{id}/webhooks": ["[].is_active"],
+    "/email-accounts": ["[].oauth_refresh_token", "[].dns_health",
+                        "[].warmup_details.smtp_api_secret"],
+    "/email-accounts/{id}": ["oauth_refresh_token", "dns_health",
+                             "warmup_details.smtp_api_secret"],
+    "/email-accounts/{id}/warmup-stats": ["warmup_status", "stats_by_date[].inbox_rate"],
+    "/leads/fetch-categories": ["[].is_default"],
+    "/leads": ["lead_source"],
+    "/leads/{lead_id}/campaigns": ["[].lead_status"],
+    "/client": ["[].whitelabel_domain", "[].client_permision.can_export"],
+}
+
+# The credential-like unknown fields (paths as above): secrets, never to be emitted.
+SECRET_UNKNOWN_FIELDS: tuple[str, ...] = ("oauth_refresh_token", "warmup_details.smtp_api_secret")
+
 
 def category(entry: tuple[int, str, str]) -> dict[str, Any]:
     cid, created_at, name = entry
