@@ -12,7 +12,7 @@ from datetime import datetime
 from types import FrameType
 
 from .control import SHAPES, Config
-from .dataset import Dataset
+from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, parse_kinds
 from .ratelimit import POLICIES, RateLimiter
 from .server import API_PREFIX, Emulator, make_server
@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shapes", choices=SHAPES, default="live",
                    help="live: what the live API sends (default); seed: the seed document's "
                         "shapes; seed-examples: the seed's example responses verbatim")
+    p.add_argument("--vanish-answer", choices=VANISH_ANSWERS,
+                   help="what a deleted campaign's endpoints answer "
+                        "(default: mixed in live mode, 404 otherwise)")
+    p.add_argument("--vanish-after", type=int,
+                   help="the newest regular campaign answers this many child requests, "
+                        "then vanishes (deleted mid-sync)")
     p.add_argument("--envelope", choices=("bare", "ok", "mixed"),
                    help="default: bare in live mode, mixed otherwise")
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
@@ -85,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("smartlead-emulator: --fault-rate must be within 0..1", file=sys.stderr)
         return 2
     for name in ("campaigns", "leads_per_campaign", "mailboxes", "clients",
-                 "vanishing_campaigns"):
-        if getattr(args, name) < 0:
+                 "vanishing_campaigns", "vanish_after"):
+        if (getattr(args, name) or 0) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
     if args.mailboxes < 1 and args.campaigns > 0:
@@ -103,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         clients=args.clients,
         vanishing_campaigns=args.vanishing_campaigns,
         shapes=args.shapes,
+        vanish_answer=args.vanish_answer,
+        vanish_after=args.vanish_after,
     )
     built = time.perf_counter() - started
     config = Config(

@@ -26,6 +26,23 @@ LEAD_STATUSES = ("STARTED", "INPROGRESS", "COMPLETED", "BLOCKED", "PAUSED", "STO
 EMAIL_STATUSES = ("opened", "clicked", "replied", "unsubscribed")
 
 
+class Raw:
+    """A non-JSON answer (the CSV export)."""
+
+    def __init__(self, body: bytes, content_type: str) -> None:
+        self.body = body
+        self.content_type = content_type
+
+
+class Vanished(Exception):
+    """A deleted campaign: the server answers `404 {"error": CAMPAIGN_NOT_FOUND}`
+    (`404`), `200 {}` (`empty-object`) or a 200 with an empty body (`empty-body`)."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer)
+        self.answer = answer
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -75,10 +92,18 @@ def page(params: Params, max_limit: int) -> tuple[int, int]:
     return offset, limit
 
 
-def live_campaign(ds: Dataset, raw_id: str) -> Campaign:
+def live_campaign(ds: Dataset, raw_id: str, child: bool = True) -> Campaign:
+    """The campaign a request names; a deleted one raises Vanished. `child`: the request is
+    for one of its child endpoints (`/campaigns/{id}/...`), which `--vanish-after` counts."""
     campaign = ds.campaign(path_id(raw_id, "campaign"))
-    if campaign is None or campaign.vanished:
+    if campaign is None:
         raise ApiError(404, CAMPAIGN_NOT_FOUND)
+    if campaign.vanish_after is not None and not campaign.vanished and child:
+        campaign.child_requests += 1
+        if campaign.child_requests > campaign.vanish_after:
+            campaign.vanished = True  # from now on every endpoint of it answers as deleted
+    if campaign.vanished:
+        raise Vanished(campaign.vanish_answer or "404")
     return campaign
 
 
@@ -118,7 +143,7 @@ def campaigns(ds: Dataset, params: Params) -> list[dict[str, Any]]:
 
 def campaign(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     r = render_live if ds.live else render
-    return r.campaign(live_campaign(ds, cid), ds.user_id)
+    return r.campaign(live_campaign(ds, cid, child=False), ds.user_id)
 
 
 def sequences(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
@@ -178,6 +203,12 @@ def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
         "limit": limit,
         "data": [r.lead_row(m) for m in rows[offset:offset + limit]],
     }
+
+
+def leads_export(ds: Dataset, params: Params, cid: str) -> Raw:
+    c = live_campaign(ds, cid)
+    columns = render_live.EXPORT_COLUMNS if ds.live else render.EXPORT_COLUMNS
+    return Raw(render.export_csv(c, columns), "text/csv; charset=utf-8")
 
 
 def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:

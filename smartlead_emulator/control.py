@@ -13,6 +13,7 @@ from typing import Any
 from . import render, render_live
 from .api import is_duplicated
 from .dataset import Dataset
+from .models import Campaign
 from .faults import FaultInjector, parse_kinds
 from .names import CATEGORIES
 from .ratelimit import POLICIES, RateLimiter
@@ -147,6 +148,8 @@ def dump(ds: Dataset) -> dict[str, Any]:
         entry = render.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
+            "vanish_answer": c.vanish_answer,
+            "vanish_after": c.vanish_after,
             "sequences": [render.sequence(s, c.id) for s in c.sequences],
             "email_accounts": [render.email_account(a, ds.user_id, full_warmup=True)
                                for a in c.mailboxes],
@@ -155,6 +158,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
             "statistics": [render.stats_row(msg) for msg in c.messages],
             "message_history": {str(m.lead.id): render.history(m) for m in c.leads},
             "analytics": None if c.vanished else render.analytics(c, ds.user_id, clients),
+            "leads_export": _export(c, render.EXPORT_COLUMNS),
         })
         campaigns.append(entry)
     return {
@@ -169,6 +173,11 @@ def dump(ds: Dataset) -> dict[str, Any]:
     }
 
 
+def _export(c: Campaign, columns: tuple[str, ...]) -> dict[str, Any]:
+    """`/campaigns/{id}/leads-export` as cells: the header and each row's strings."""
+    return {"columns": list(columns), "rows": render.export_rows(c, columns)}
+
+
 def _dump_live(ds: Dataset) -> dict[str, Any]:
     live = render_live
     clients = {c.id: c for c in ds.clients}
@@ -177,6 +186,8 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
         entry = live.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
+            "vanish_answer": c.vanish_answer,
+            "vanish_after": c.vanish_after,
             "sequences": [live.sequence(s, c.id) for s in c.sequences],
             "email_accounts": [live.email_account(a, ds, listing=False) for a in c.mailboxes],
             "webhooks": [live.webhook(w, c.id) for w in c.webhooks],
@@ -185,6 +196,7 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
             "statistics": [live.stats_row(msg) for msg in c.messages],
             "message_history": {str(m.lead.id): live.history(m) for m in c.leads},
             "analytics": None if c.vanished else live.analytics(c, ds.user_id, clients),
+            "leads_export": _export(c, live.EXPORT_COLUMNS),
         })
         campaigns.append(entry)
     return {

@@ -47,6 +47,10 @@ P_REPLY = 0.20
 P_UNSUBSCRIBE = 0.03
 P_REUSE_LEAD = 0.03  # a lead already in an earlier campaign joins this one too
 
+# What a deleted campaign's endpoints answer (see api.Vanished).
+VANISH_CYCLE = ("404", "empty-object", "empty-body")
+VANISH_ANSWERS = (*VANISH_CYCLE, "mixed")
+
 
 def new_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -90,6 +94,8 @@ class Dataset:
         clients: int = 3,
         vanishing_campaigns: int = 0,
         shapes: str = "live",
+        vanish_answer: str | None = None,
+        vanish_after: int | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.seed = seed
@@ -113,6 +119,7 @@ class Dataset:
             if not campaign.vanished:
                 self._populate(campaign, leads_per_campaign)
         self._extras()
+        self._vanishing(vanish_answer or ("mixed" if self.live else "404"), vanish_after)
 
     def rng(self, *parts: object) -> random.Random:
         return random.Random(":".join([str(self.seed), *map(str, parts)]))
@@ -448,6 +455,19 @@ class Dataset:
         if rng.random() < P_UNSUBSCRIBE:
             entry.lead.is_unsubscribed = True
             last.is_unsubscribed = True
+
+    def _vanishing(self, mode: str, after: int | None) -> None:
+        """How each deleted campaign answers. `after`: the newest regular campaign answers its
+        first `after` child requests normally, then vanishes (deleted mid-sync). `mixed`
+        cycles 404, empty-object, empty-body over the vanishing campaigns in id order."""
+        if mode not in VANISH_ANSWERS:
+            raise ValueError(f"unknown vanish answer {mode!r}")
+        regular = [c for c in self.campaigns if not c.vanished]
+        if after is not None and regular:
+            regular[-1].vanish_after = after
+        doomed = [c for c in self.campaigns if c.vanished or c.vanish_after is not None]
+        for i, c in enumerate(sorted(doomed, key=lambda c: c.id)):
+            c.vanish_answer = VANISH_CYCLE[i % len(VANISH_CYCLE)] if mode == "mixed" else mode
 
     # -- live-shape extras ---------------------------------------------------------------
 

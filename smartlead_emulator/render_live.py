@@ -33,6 +33,17 @@ CATEGORY_NAMES = render.CATEGORY_NAMES
 INTERESTED = 1
 
 
+# The live API's leads-export columns (read them by header name: the seed's differ), plus one
+# column unknown to the tap (render.UNKNOWN_TO_TAP).
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "id", "campaign_lead_map_id", "status", "category", "is_interested", "created_at",
+    "first_name", "last_name", "email", "phone_number", "company_name", "website", "location",
+    "custom_fields", "linkedin_profile", "company_url", "is_unsubscribed",
+    "unsubscribed_client_id_map", "last_email_sequence_sent", "open_count", "click_count",
+    "reply_count", "lead_list_id",
+)
+
+
 def fmt_s_offset(dt: datetime | None) -> str | None:
     """`2023-03-15T09:13:29+00:00`: whole seconds, explicit offset (hand-sent replies)."""
     return None if dt is None else dt.replace(microsecond=0).isoformat() + "+00:00"
