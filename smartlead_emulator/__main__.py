@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
-from .control import Config
-from .dataset import Dataset
+from .control import SHAPES, Config
+from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, parse_kinds
 from .ratelimit import POLICIES, RateLimiter
 from .server import API_PREFIX, Emulator, make_server
@@ -36,7 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mailboxes", type=int, default=8)
     p.add_argument("--clients", type=int, default=3)
     p.add_argument("--vanishing-campaigns", type=int, default=0)
-    p.add_argument("--envelope", choices=("bare", "ok", "mixed"), default="mixed")
+    p.add_argument("--shapes", choices=SHAPES, default="live",
+                   help="live: what the live API sends (default); seed: the seed document's "
+                        "shapes; seed-examples: the seed's example responses verbatim")
+    p.add_argument("--vanish-answer", choices=VANISH_ANSWERS,
+                   help="what a deleted campaign's endpoints answer "
+                        "(default: mixed in live mode, 404 otherwise)")
+    p.add_argument("--vanish-after", type=int,
+                   help="the newest regular campaign answers this many child requests, "
+                        "then vanishes (deleted mid-sync)")
+    p.add_argument("--envelope", choices=("bare", "ok", "mixed"),
+                   help="default: bare in live mode, mixed otherwise")
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
     p.add_argument("--rate-limit-requests", type=int)
     p.add_argument("--rate-limit-window", type=float)
@@ -81,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("smartlead-emulator: --fault-rate must be within 0..1", file=sys.stderr)
         return 2
     for name in ("campaigns", "leads_per_campaign", "mailboxes", "clients",
-                 "vanishing_campaigns"):
-        if getattr(args, name) < 0:
+                 "vanishing_campaigns", "vanish_after"):
+        if (getattr(args, name) or 0) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
     if args.mailboxes < 1 and args.campaigns > 0:
@@ -98,12 +108,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         mailboxes=args.mailboxes,
         clients=args.clients,
         vanishing_campaigns=args.vanishing_campaigns,
+        shapes=args.shapes,
+        vanish_answer=args.vanish_answer,
+        vanish_after=args.vanish_after,
     )
     built = time.perf_counter() - started
     config = Config(
         api_key=args.api_key,
         no_access_key=args.no_access_key,
-        envelope=args.envelope,
+        envelope=args.envelope or ("bare" if args.shapes == "live" else "mixed"),
+        shapes=args.shapes,
         latency_ms=args.latency_ms,
         slow_seconds=args.slow_seconds,
         fault_seed=args.fault_seed,

@@ -27,6 +27,7 @@ P_BOUNCE = 0.02
 P_REPLY = 0.02  # of messages sent in the last RECENT days
 P_OPEN = 0.10
 P_CLICK = 0.03  # of opened recent messages
+P_MANUAL = 0.4  # of today's replies get a hand-sent answer (live mode)
 RECENT = timedelta(days=5)
 
 
@@ -75,13 +76,14 @@ def _campaign_day(ds: Dataset, campaign: Campaign, start: datetime, end: datetim
             msg.is_bounced = True
     campaign.messages.sort(key=lambda m: (m.sent_time, m.stats_id))
 
+    todays_replies = []
     for msg in _recent(campaign, end):
         if msg.is_bounced:
             continue
         if msg.reply_time is None and rng.random() < P_REPLY:
             when = between(rng, max(start, msg.sent_time), end)
             if when is not None:
-                ds.reply(rng, msg, when)
+                todays_replies.append((msg.owner, ds.reply(rng, msg, when)))
         if rng.random() < P_OPEN:
             when = between(rng, max(start, msg.sent_time), end)
             if when is not None:
@@ -98,6 +100,13 @@ def _campaign_day(ds: Dataset, campaign: Campaign, start: datetime, end: datetim
                     msg.click_time = when
                 msg.click_count += 1
                 msg.owner.touch(when)
+    if ds.live:  # hand-sent answers to some of today's replies (own RNG: seed mode unchanged)
+        mrng = ds.rng("advance", ds.days_advanced, "manual", campaign.id)
+        for entry, rep in todays_replies:
+            if mrng.random() < P_MANUAL:
+                when = between(mrng, rep.time, end)
+                if when is not None and when.replace(microsecond=0) > rep.time:
+                    ds.manual_send(mrng, entry, rep, when.replace(microsecond=0), end)
 
 
 def _recent(campaign: Campaign, end: datetime) -> list[Message]:

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import render
+from . import render, render_live
 from .dataset import Dataset
 from .models import Campaign, EmailAccount, LeadMap
 from .names import CATEGORIES
@@ -24,6 +24,23 @@ LEAD_NOT_FOUND = "Lead not found - Invalid lead_id."
 RANGE_ERROR = "Invalid start_date & end_date range. Date difference should be max of 30days."
 LEAD_STATUSES = ("STARTED", "INPROGRESS", "COMPLETED", "BLOCKED", "PAUSED", "STOPPED")
 EMAIL_STATUSES = ("opened", "clicked", "replied", "unsubscribed")
+
+
+class Raw:
+    """A non-JSON answer (the CSV export)."""
+
+    def __init__(self, body: bytes, content_type: str) -> None:
+        self.body = body
+        self.content_type = content_type
+
+
+class Vanished(Exception):
+    """A deleted campaign: the server answers `404 {"error": CAMPAIGN_NOT_FOUND}`
+    (`404`), `200 {}` (`empty-object`) or a 200 with an empty body (`empty-body`)."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer)
+        self.answer = answer
 
 
 class ApiError(Exception):
@@ -75,11 +92,43 @@ def page(params: Params, max_limit: int) -> tuple[int, int]:
     return offset, limit
 
 
-def live_campaign(ds: Dataset, raw_id: str) -> Campaign:
+def live_campaign(ds: Dataset, raw_id: str, child: bool = True) -> Campaign:
+    """The campaign a request names; a deleted one raises Vanished. `child`: the request is
+    for one of its child endpoints (`/campaigns/{id}/...`), which `--vanish-after` counts."""
     campaign = ds.campaign(path_id(raw_id, "campaign"))
-    if campaign is None or campaign.vanished:
+    if campaign is None:
         raise ApiError(404, CAMPAIGN_NOT_FOUND)
+    if campaign.vanish_after is not None and not campaign.vanished and child:
+        campaign.child_requests += 1
+        if campaign.child_requests > campaign.vanish_after:
+            campaign.vanished = True  # from now on every endpoint of it answers as deleted
+    if campaign.vanished:
+        raise Vanished(campaign.vanish_answer or "404")
     return campaign
+
+
+def is_duplicated(m: LeadMap) -> bool:
+    """Live mode serves these lead rows twice in their campaign's listing (deterministic: every
+    50th `campaign_lead_map_id`, those ending ...07, ...57), right after themselves."""
+    return m.id % 50 == 7
+
+
+_listing_cache: dict[int, tuple[Campaign, int, list[LeadMap]]] = {}
+
+
+def listing(ds: Dataset, c: Campaign) -> list[LeadMap]:
+    """The rows `/campaigns/{id}/leads` pages over: in live mode with the duplicates.
+
+    Leads are only ever appended, so a cached listing is valid while the length is unchanged.
+    """
+    if not ds.live:
+        return c.leads
+    cached = _listing_cache.get(id(c))
+    if cached is not None and cached[0] is c and cached[1] == len(c.leads):
+        return cached[2]
+    rows = [m for m in c.leads for _ in range(2 if is_duplicated(m) else 1)]
+    _listing_cache[id(c)] = (c, len(c.leads), rows)
+    return rows
 
 
 # -- campaigns ---------------------------------------------------------------------------
@@ -88,26 +137,36 @@ def live_campaign(ds: Dataset, raw_id: str) -> Campaign:
 def campaigns(ds: Dataset, params: Params) -> list[dict[str, Any]]:
     client_id = int_param(params, "client_id")
     rows = [c for c in reversed(ds.campaigns) if client_id is None or c.client_id == client_id]
-    return [render.campaign(c, ds.user_id) for c in rows]
+    r = render_live if ds.live else render
+    return [r.campaign(c, ds.user_id) for c in rows]
 
 
 def campaign(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
-    return render.campaign(live_campaign(ds, cid), ds.user_id)
+    r = render_live if ds.live else render
+    return r.campaign(live_campaign(ds, cid, child=False), ds.user_id)
 
 
 def sequences(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    return [render.sequence(s, c.id) for s in c.sequences]
+    r = render_live if ds.live else render
+    return [r.sequence(s, c.id) for s in c.sequences]
 
 
 def webhooks(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    return [render.webhook(w, c.id) for w in c.webhooks]
+    r = render_live if ds.live else render
+    return [r.webhook(w, c.id) for w in c.webhooks]
+
+
+def account_row(ds: Dataset, a: EmailAccount, *, listing: bool) -> dict[str, Any]:
+    if ds.live:
+        return render_live.email_account(a, ds, listing=listing)
+    return render.email_account(a, ds.user_id, full_warmup=not listing)
 
 
 def campaign_email_accounts(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    return [render.email_account(a, ds.user_id, full_warmup=True) for a in c.mailboxes]
+    return [account_row(ds, a, listing=False) for a in c.mailboxes]
 
 
 def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
@@ -134,13 +193,22 @@ def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
         return category_id is None or m.category_id == category_id
 
     unfiltered = all(f is None for f in (created_gt, sent_gt, event_gt, status, category_id))
-    rows = c.leads if unfiltered else [m for m in c.leads if keep(m)]
+    served = listing(ds, c)
+    rows = served if unfiltered else [m for m in served if keep(m)]
+    r = render_live if ds.live else render
     return {
+        # Counts the rows served, duplicates included, so offset paging stays consistent.
         "total_leads": str(len(rows)),
         "offset": offset,
         "limit": limit,
-        "data": [render.lead_row(m) for m in rows[offset:offset + limit]],
+        "data": [r.lead_row(m) for m in rows[offset:offset + limit]],
     }
+
+
+def leads_export(ds: Dataset, params: Params, cid: str) -> Raw:
+    c = live_campaign(ds, cid)
+    columns = render_live.EXPORT_COLUMNS if ds.live else render.EXPORT_COLUMNS
+    return Raw(render.export_csv(c, columns), "text/csv; charset=utf-8")
 
 
 def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
@@ -165,7 +233,8 @@ def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     ]
     return {
         "total_stats": str(len(rows)),
-        "data": [render.stats_row(msg) for msg in rows[offset:offset + limit]],
+        "data": [(render_live if ds.live else render).stats_row(msg)
+                 for msg in rows[offset:offset + limit]],
         "offset": offset,
         "limit": limit,
     }
@@ -173,7 +242,8 @@ def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
 
 def analytics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     clients = {cl.id: cl for cl in ds.clients}
-    return render.analytics(live_campaign(ds, cid), ds.user_id, clients)
+    r = render_live if ds.live else render
+    return r.analytics(live_campaign(ds, cid), ds.user_id, clients)
 
 
 def analytics_by_date(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
@@ -194,7 +264,8 @@ def analytics_by_date(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
         raise ApiError(400, f"Invalid time_zone - {tz_name}") from None
     lo = to_naive_utc(datetime.combine(start_day, time(0), tz).astimezone(UTC))
     hi = to_naive_utc(datetime.combine(end_day + timedelta(days=1), time(0), tz).astimezone(UTC))
-    return render.analytics_by_date(c, ds.user_id, start_day, end_day, lo, hi)
+    r = render_live if ds.live else render
+    return r.analytics_by_date(c, ds.user_id, start_day, end_day, lo, hi)
 
 
 def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict[str, Any]:
@@ -202,7 +273,8 @@ def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict
     entry = c.leads_by_lead_id.get(path_id(lead_id, "lead"))
     if entry is None:
         raise ApiError(404, LEAD_NOT_FOUND)
-    return render.history(entry, time_param(params, "event_time_gt"))
+    r = render_live if ds.live else render
+    return r.history(entry, time_param(params, "event_time_gt"))
 
 
 # -- email accounts ----------------------------------------------------------------------
@@ -210,8 +282,7 @@ def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict
 
 def email_accounts(ds: Dataset, params: Params) -> list[dict[str, Any]]:
     offset, limit = page(params, 100)
-    return [render.email_account(a, ds.user_id, full_warmup=False)
-            for a in ds.accounts[offset:offset + limit]]
+    return [account_row(ds, a, listing=True) for a in ds.accounts[offset:offset + limit]]
 
 
 def _account(ds: Dataset, raw_id: str) -> EmailAccount:
@@ -222,17 +293,20 @@ def _account(ds: Dataset, raw_id: str) -> EmailAccount:
 
 
 def email_account(ds: Dataset, params: Params, aid: str) -> dict[str, Any]:
-    return render.email_account(_account(ds, aid), ds.user_id, full_warmup=True)
+    return account_row(ds, _account(ds, aid), listing=False)
 
 
 def warmup_stats(ds: Dataset, params: Params, aid: str) -> dict[str, Any]:
-    return render.warmup_stats(_account(ds, aid), ds.now.date())
+    r = render_live if ds.live else render
+    return r.warmup_stats(_account(ds, aid), ds.now.date())
 
 
 # -- leads, categories, clients ----------------------------------------------------------
 
 
 def categories(ds: Dataset, params: Params) -> list[dict[str, Any]]:
+    if ds.live:
+        return render_live.categories()
     return [render.category(entry) for entry in CATEGORIES]
 
 
@@ -243,16 +317,19 @@ def lead_by_email(ds: Dataset, params: Params) -> dict[str, Any]:
     lead = ds.leads_by_email.get(email.lower())
     if lead is None:
         raise ApiError(404, "Lead not found")
-    return render.lead_by_email(lead)
+    return (render_live if ds.live else render).lead_by_email(lead)
 
 
 def lead_campaigns(ds: Dataset, params: Params, lead_id: str) -> list[dict[str, Any]]:
     lead = ds.leads_by_id.get(path_id(lead_id, "lead"))
     if lead is None:
         raise ApiError(404, LEAD_NOT_FOUND)
+    if ds.live:
+        return render_live.lead_campaigns(lead)
     found = sorted((m.campaign for m in lead.maps), key=lambda c: c.id)
     return [{"id": c.id, "status": c.status, "name": c.name} for c in found]
 
 
 def clients(ds: Dataset, params: Params) -> list[dict[str, Any]]:
-    return [render.client(cl, ds.user_id) for cl in ds.clients]
+    r = render_live if ds.live else render
+    return [r.client(cl, ds.user_id) for cl in ds.clients]

@@ -10,12 +10,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import render
+from . import render, render_live
+from .api import is_duplicated
 from .dataset import Dataset
+from .models import Campaign
 from .faults import FaultInjector, parse_kinds
 from .names import CATEGORIES
 from .ratelimit import POLICIES, RateLimiter
 from .timeutil import fmt_now
+
+SHAPES = ("live", "seed", "seed-examples")
 
 
 class Stats:
@@ -64,6 +68,7 @@ class Config:
     api_key: str = "test-api-key"
     no_access_key: str = "no-access-key"
     envelope: str = "mixed"
+    shapes: str = "live"
     latency_ms: float = 0.0
     slow_seconds: float = 5.0
     fault_seed: int = 1
@@ -73,6 +78,7 @@ class Config:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "shapes": self.shapes,
             "envelope": self.envelope,
             "latency_ms": self.latency_ms,
             "fault_rate": self.faults.rate,
@@ -130,13 +136,20 @@ def _opt_float(value: Any) -> float | None:
 
 
 def dump(ds: Dataset) -> dict[str, Any]:
-    """The whole dataset in API shapes (callers hold ds.lock)."""
+    """The whole dataset in the shapes the API serves in the dataset's mode (callers hold
+    ds.lock). Live mode adds, per campaign, `duplicate_lead_map_ids` (rows `/leads` serves
+    twice; `leads` lists each row once), and top-level `email_account_details` (the
+    `/email-accounts/{id}` shape by id) and `unknown_to_tap` (render.UNKNOWN_TO_TAP)."""
+    if ds.live:
+        return _dump_live(ds)
     clients = {c.id: c for c in ds.clients}
     campaigns = []
     for c in ds.campaigns:
         entry = render.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
+            "vanish_answer": c.vanish_answer,
+            "vanish_after": c.vanish_after,
             "sequences": [render.sequence(s, c.id) for s in c.sequences],
             "email_accounts": [render.email_account(a, ds.user_id, full_warmup=True)
                                for a in c.mailboxes],
@@ -145,6 +158,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
             "statistics": [render.stats_row(msg) for msg in c.messages],
             "message_history": {str(m.lead.id): render.history(m) for m in c.leads},
             "analytics": None if c.vanished else render.analytics(c, ds.user_id, clients),
+            "leads_export": _export(c, render.EXPORT_COLUMNS),
         })
         campaigns.append(entry)
     return {
@@ -156,4 +170,45 @@ def dump(ds: Dataset) -> dict[str, Any]:
         "campaigns": campaigns,
         "warmup": {str(a.id): [render.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
+    }
+
+
+def _export(c: Campaign, columns: tuple[str, ...]) -> dict[str, Any]:
+    """`/campaigns/{id}/leads-export` as cells: the header and each row's strings."""
+    return {"columns": list(columns), "rows": render.export_rows(c, columns)}
+
+
+def _dump_live(ds: Dataset) -> dict[str, Any]:
+    live = render_live
+    clients = {c.id: c for c in ds.clients}
+    campaigns = []
+    for c in ds.campaigns:
+        entry = live.campaign(c, ds.user_id)
+        entry.update({
+            "vanished": c.vanished,
+            "vanish_answer": c.vanish_answer,
+            "vanish_after": c.vanish_after,
+            "sequences": [live.sequence(s, c.id) for s in c.sequences],
+            "email_accounts": [live.email_account(a, ds, listing=False) for a in c.mailboxes],
+            "webhooks": [live.webhook(w, c.id) for w in c.webhooks],
+            "leads": [live.lead_row(m) for m in c.leads],
+            "duplicate_lead_map_ids": [m.id for m in c.leads if is_duplicated(m)],
+            "statistics": [live.stats_row(msg) for msg in c.messages],
+            "message_history": {str(m.lead.id): live.history(m) for m in c.leads},
+            "analytics": None if c.vanished else live.analytics(c, ds.user_id, clients),
+            "leads_export": _export(c, live.EXPORT_COLUMNS),
+        })
+        campaigns.append(entry)
+    return {
+        "now": fmt_now(ds.now),
+        "shapes": ds.shapes,
+        "clients": [live.client(c, ds.user_id) for c in ds.clients],
+        "categories": live.categories(),
+        "email_accounts": [live.email_account(a, ds, listing=True) for a in ds.accounts],
+        "email_account_details": {str(a.id): live.email_account(a, ds, listing=False)
+                                  for a in ds.accounts},
+        "campaigns": campaigns,
+        "warmup": {str(a.id): [live.warmup_day(d) for d in a.warmup_days]
+                   for a in ds.accounts},
+        "unknown_to_tap": render.UNKNOWN_TO_TAP,
     }

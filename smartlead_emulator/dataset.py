@@ -23,6 +23,7 @@ from .models import (
     EmailAccount,
     Lead,
     LeadMap,
+    ManualSend,
     Message,
     Reply,
     Sequence,
@@ -45,6 +46,10 @@ P_CLICK_GIVEN_OPEN = 0.25
 P_REPLY = 0.20
 P_UNSUBSCRIBE = 0.03
 P_REUSE_LEAD = 0.03  # a lead already in an earlier campaign joins this one too
+
+# What a deleted campaign's endpoints answer (see api.Vanished).
+VANISH_CYCLE = ("404", "empty-object", "empty-body")
+VANISH_ANSWERS = (*VANISH_CYCLE, "mixed")
 
 
 def new_uuid(rng: random.Random) -> str:
@@ -88,9 +93,14 @@ class Dataset:
         mailboxes: int = 8,
         clients: int = 3,
         vanishing_campaigns: int = 0,
+        shapes: str = "live",
+        vanish_answer: str | None = None,
+        vanish_after: int | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.seed = seed
+        self.shapes = shapes
+        self.live = shapes == "live"
         self.now = now
         self.days_advanced = 0
         self.user_id = USER_ID
@@ -108,6 +118,8 @@ class Dataset:
         for campaign in self.campaigns:
             if not campaign.vanished:
                 self._populate(campaign, leads_per_campaign)
+        self._extras()
+        self._vanishing(vanish_answer or ("mixed" if self.live else "404"), vanish_after)
 
     def rng(self, *parts: object) -> random.Random:
         return random.Random(":".join([str(self.seed), *map(str, parts)]))
@@ -443,6 +455,83 @@ class Dataset:
         if rng.random() < P_UNSUBSCRIBE:
             entry.lead.is_unsubscribed = True
             last.is_unsubscribed = True
+
+    def _vanishing(self, mode: str, after: int | None) -> None:
+        """How each deleted campaign answers. `after`: the newest regular campaign answers its
+        first `after` child requests normally, then vanishes (deleted mid-sync). `mixed`
+        cycles 404, empty-object, empty-body over the vanishing campaigns in id order."""
+        if mode not in VANISH_ANSWERS:
+            raise ValueError(f"unknown vanish answer {mode!r}")
+        regular = [c for c in self.campaigns if not c.vanished]
+        if after is not None and regular:
+            regular[-1].vanish_after = after
+        doomed = [c for c in self.campaigns if c.vanished or c.vanish_after is not None]
+        for i, c in enumerate(sorted(doomed, key=lambda c: c.id)):
+            c.vanish_answer = VANISH_CYCLE[i % len(VANISH_CYCLE)] if mode == "mixed" else mode
+
+    # -- live-shape extras ---------------------------------------------------------------
+
+    def _extras(self) -> None:
+        """Fields only the live shapes show, each from its own `live:` RNG stream.
+
+        Drawn in every mode (seed mode simply does not render them), except hand-sent replies:
+        those are new activity (they move a lead's `last_event_time`), so they exist only in
+        live mode and seed mode stays exactly what it was.
+        """
+        rng = self.rng("live", "accounts")
+        for i, a in enumerate(self.accounts):
+            a.oauth_refresh_token = "1//0" + "".join(
+                rng.choice(names.TOKEN_ALPHABET) for _ in range(60))
+            a.smtp_api_secret = rng.randbytes(16).hex()
+            if i % 4 == 3:  # every fourth mailbox: warmup blocked by the provider
+                a.warmup_blocked_reason = rng.choice(names.WARMUP_BLOCKED_REASONS)
+            a.tags = sorted(rng.sample(names.ACCOUNT_TAGS, rng.randint(0, 2)))
+        rng = self.rng("live", "campaigns")
+        regular = [c for c in self.campaigns if not c.vanished]
+        for i, c in enumerate(self.campaigns):
+            tz = c.scheduler_cron_value.split("'")[1]
+            if c.status != "DRAFTED" and rng.random() < 0.8:
+                c.scheduler = {"tz": tz, "days": [1, 2, 3, 4, 5],
+                               "startHour": "09:00", "endHour": "18:00"}
+            c.tags = sorted(rng.sample(names.CAMPAIGN_TAGS, rng.randint(0, 2))) if i % 2 == 0 \
+                else []
+            c.is_pinned = i == 0
+            if i == 2 and regular:  # a sub-sequence of the oldest campaign
+                c.parent_campaign_id = regular[0].id
+            for s in c.sequences:
+                s.delay_days = 0 if s.seq_number == 1 else rng.randint(1, 5)
+                s.variantless = len(s.variants) == 1 and rng.random() < 0.6
+                if len(s.variants) > 1 and rng.random() < 0.3:
+                    share = 100 // len(s.variants)
+                    for v in s.variants:
+                        v.distribution = share
+        if self.live:
+            for c in regular:
+                mrng = self.rng("live", "manual", c.id)
+                for entry in c.leads:
+                    for rep in list(entry.replies):
+                        if mrng.random() < 0.4:
+                            when = rep.time + timedelta(minutes=mrng.uniform(5, 36 * 60))
+                            self.manual_send(mrng, entry, rep, when.replace(microsecond=0))
+
+    def manual_send(self, rng: random.Random, entry: LeadMap, rep: Reply, when: datetime,
+                    limit: datetime | None = None) -> ManualSend | None:
+        """A hand-written answer to `rep` at `when` (whole seconds), if not after `limit`."""
+        if when > (limit or self.now) or when <= rep.time:
+            return None
+        item = ManualSend(
+            message_id=message_id(rng),
+            stats_id=rep.stats_id,
+            time=when,
+            subject=rep.subject,
+            email_body=rng.choice(names.MANUAL_BODIES),
+            in_reply_to=rep.message_id,
+        )
+        if entry.manual is None:
+            entry.manual = []
+        entry.manual.append(item)
+        entry.touch(when)
+        return item
 
     # -- lookups --------------------------------------------------------------------------
 

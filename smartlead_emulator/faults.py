@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 import threading
 
-KINDS: tuple[str, ...] = ("500", "502", "503", "reset", "truncated", "badjson", "slow")
+KINDS: tuple[str, ...] = ("500", "502", "503", "reset", "truncated", "badjson", "slow",
+                          "string", "html", "notjson")
 
 # Proxies answer 502/503 with HTML pages, not JSON; the tap must cope with both.
 HTML_PAGES = {
@@ -20,6 +21,14 @@ HTML_PAGES = {
            "<pre>Service Unavailable</pre></body></html>",
 }
 BAD_JSON = b'{"data": ['
+# Transient answers seen on the live API (see the notes, "Behaviour").
+BARE_STRING = b'"Something went wrong, please try again later"'
+NOT_JSON = b"upstream request timeout"
+# `html`: a proxy's error page, alternately with 200 and 502 (counted per emulator process).
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Oops!</h1>"
+    "<pre>Something went wrong on our end. Please try again.</pre></body></html>"
+)
 
 
 def parse_kinds(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -40,6 +49,13 @@ class FaultInjector:
         self.kinds = kinds
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._html_count = 0
+
+    def html_status(self) -> int:
+        """200 for the 1st, 3rd, ... `html` fault, 502 for the 2nd, 4th, ..."""
+        with self._lock:
+            self._html_count += 1
+            return 200 if self._html_count % 2 else 502
 
     def draw(self) -> str | None:
         """The fault for the next request, or None. Always consumes the same RNG steps."""

@@ -60,6 +60,11 @@ class EmailAccount:
     warmup_min_count: int
     warmup_reputation: int
     warmup_days: list[WarmupDay] = field(default_factory=list)
+    # Live-shape extras (drawn from their own RNG streams, so seed mode is unchanged).
+    oauth_refresh_token: str = ""
+    smtp_api_secret: str = ""
+    warmup_blocked_reason: str | None = None
+    tags: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -70,6 +75,7 @@ class Variant:
     subject: str
     email_body: str
     label: str
+    distribution: int | None = None  # live `variant_distribution_percentage`
 
 
 @dataclass(slots=True)
@@ -81,6 +87,10 @@ class Sequence:
     subject: str
     email_body: str
     variants: list[Variant]
+    delay_days: int = 1
+    # Live shape: a step without A/B variants (`sequence_variants: []`); its one Variant still
+    # exists internally (messages point at it) but is served as the step's subject/body.
+    variantless: bool = False
 
 
 @dataclass(slots=True)
@@ -145,6 +155,18 @@ class Reply:
 
 
 @dataclass(slots=True)
+class ManualSend:
+    """A reply sent by hand from the master inbox (live shape: `type: SENT`, no sequence)."""
+
+    message_id: str
+    stats_id: str
+    time: datetime
+    subject: str
+    email_body: str
+    in_reply_to: str
+
+
+@dataclass(slots=True)
 class LeadMap:
     """A lead inside a campaign (`campaign_lead_map_id`), with its thread."""
 
@@ -156,6 +178,7 @@ class LeadMap:
     mailbox: EmailAccount
     messages: list[Message] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+    manual: list[ManualSend] | None = None  # live mode only
     last_sent_time: datetime | None = None
     last_event_time: datetime | None = None
 
@@ -195,6 +218,13 @@ class Campaign:
     send_as_plain_text: bool
     follow_up_percentage: int
     vanished: bool = False
+    parent_campaign_id: int | None = None
+    scheduler: dict[str, Any] | None = None  # live `scheduler_cron_value` object
+    tags: list[tuple[int, str, str]] = field(default_factory=list)
+    is_pinned: bool = False
+    vanish_answer: str | None = None  # how a vanished campaign answers (see api.Vanished)
+    vanish_after: int | None = None  # answers this many child requests, then vanishes
+    child_requests: int = 0
     sequences: list[Sequence] = field(default_factory=list)
     mailboxes: list[EmailAccount] = field(default_factory=list)
     webhooks: list[Webhook] = field(default_factory=list)

@@ -129,3 +129,36 @@ CATEGORIES: tuple[tuple[int, str, str], ...] = (
     (6, "2022-08-30T12:33:22.323Z", "Out Of Office"),
     (7, "2022-08-30T12:33:28.519Z", "Wrong Person"),
 )
+
+# -- live-shape extras -----------------------------------------------------------------------
+
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+WARMUP_BLOCKED_REASONS: tuple[str, ...] = (
+    "Too many bounces on warmup emails",
+    "SMTP authentication failed – re-connect the mailbox",
+)
+
+# (tag_id, tag_name, tag_color) on email accounts; (id, name, color) on campaigns.
+ACCOUNT_TAGS: tuple[tuple[int, str, str], ...] = (
+    (311, "Primary", "#F0C080"), (312, "Warmup only", "#7FB3D5"), (313, "Équipe FR", "#A3E4D7"),
+)
+CAMPAIGN_TAGS: tuple[tuple[int, str, str], ...] = (
+    (44, "ramesh", "#F0C080"), (45, "Q3 – pipeline", "#E74C3C"), (46, "inbound", "#2ECC71"),
+)
+
+MANUAL_BODIES: tuple[str, ...] = (
+    "<p>Great – here is my calendar link.</p>",
+    "<p>Thanks for letting me know, I will follow up next quarter.</p>",
+    "<p>Merci ! Je vous envoie la brochure.</p>",
+)
+
+# Seed categories' sentiment on the live API, plus custom categories (large ids).
+CATEGORY_SENTIMENT: dict[int, str | None] = {
+    1: "positive", 2: "positive", 3: "negative", 4: "negative", 5: "positive", 6: None,
+    7: "negative",
+}
+CUSTOM_CATEGORIES: tuple[tuple[int, str, str, str | None], ...] = (
+    (78_812, "2024-01-09T10:11:12.345Z", "Referral", "positive"),
+    (103_455, "2024-03-02T08:00:01.002Z", "Bad timing – Q4", None),
+)

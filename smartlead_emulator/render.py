@@ -7,6 +7,9 @@ object (`...Z` milliseconds or `+00:00` microseconds).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +28,40 @@ from .names import CATEGORIES
 from .timeutil import fmt_ms_z, fmt_us_offset
 
 CATEGORY_NAMES = {cid: name for cid, _, name in CATEGORIES}
+
+# Live mode (`--shapes live`) adds these fields, which no Smartlead document names, to every
+# endpoint (rendered by render_live.py). Paths are relative to the response body: `a.b` is key
+# `b` of object `a`, `[]` is "each item of this list". `leads-export` lists CSV column names.
+# Tests assert that they arrive and that the tap keeps them. The two credential-like ones on
+# email accounts (`oauth_refresh_token`, `warmup_details.smtp_api_secret`) are secrets: the
+# ground-truth dump carries them, so tests can check they never leak.
+UNKNOWN_TO_TAP: dict[str, list[str]] = {
+    "/campaigns": ["[].is_pinned", "[].ooo_settings"],
+    "/campaigns/{id}": ["is_pinned", "ooo_settings"],
+    "/campaigns/{id}/sequences": ["[].seq_type", "[].seq_delay_details.delayInHours"],
+    "/campaigns/{id}/leads": ["data[].lead_list_id", "data[].lead.time_zone"],
+    "/campaigns/{id}/leads-export": ["lead_list_id"],
+    "/campaigns/{id}/statistics": ["data[].sent_from_email", "data[].is_ab_winner"],
+    "/campaigns/{id}/analytics": ["team_member_id", "campaign_lead_stats.skipped"],
+    "/campaigns/{id}/analytics-by-date": ["positive_reply_count"],
+    "/campaigns/{id}/leads/{lead_id}/message-history": ["history[].is_important",
+                                                        "lead_timezone"],
+    "/campaigns/{id}/email-accounts": ["[].oauth_refresh_token", "[].dns_health",
+                                       "[].warmup_details.smtp_api_secret"],
+    "/campaigns/{id}/webhooks": ["[].is_active"],
+    "/email-accounts": ["[].oauth_refresh_token", "[].dns_health",
+                        "[].warmup_details.smtp_api_secret"],
+    "/email-accounts/{id}": ["oauth_refresh_token", "dns_health",
+                             "warmup_details.smtp_api_secret"],
+    "/email-accounts/{id}/warmup-stats": ["warmup_status", "stats_by_date[].inbox_rate"],
+    "/leads/fetch-categories": ["[].is_default"],
+    "/leads": ["lead_source"],
+    "/leads/{lead_id}/campaigns": ["[].lead_status"],
+    "/client": ["[].whitelabel_domain", "[].client_permision.can_export"],
+}
+
+# The credential-like unknown fields (paths as above): secrets, never to be emitted.
+SECRET_UNKNOWN_FIELDS: tuple[str, ...] = ("oauth_refresh_token", "warmup_details.smtp_api_secret")
 
 
 def category(entry: tuple[int, str, str]) -> dict[str, Any]:
@@ -373,3 +410,71 @@ def analytics_by_date(
         "bounce_count": str(bounced),
         "unsubscribed_count": str(sum(1 for msg in sent if msg.is_unsubscribed)),
     }
+
+
+# -- leads-export (CSV) --------------------------------------------------------------------
+
+# The seed's column list and order; the live list (render_live.EXPORT_COLUMNS) differs.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "id", "campaign_lead_map_id", "status", "created_at", "first_name", "last_name", "email",
+    "phone_number", "company_name", "website", "location", "custom_fields", "linkedin_profile",
+    "company_url", "is_unsubscribed", "last_email_sequence_sent", "is_interested", "open_count",
+    "click_count", "reply_count",
+)
+
+
+def _cell(value: Any) -> str:
+    """CSV cells: booleans as true/false, null as empty, objects as JSON (one cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def export_values(m: LeadMap) -> dict[str, Any]:
+    """Every column either list can name, for one lead of the campaign."""
+    ld = m.lead
+    return {
+        "id": ld.id,
+        "campaign_lead_map_id": m.id,
+        "status": m.status,
+        "category": CATEGORY_NAMES.get(m.category_id) if m.category_id else None,
+        "is_interested": m.category_id == 1,
+        "created_at": fmt_us_offset(m.created_at),
+        "first_name": ld.first_name,
+        "last_name": ld.last_name,
+        "email": ld.email,
+        "phone_number": ld.phone_number,
+        "company_name": ld.company_name,
+        "website": ld.website,
+        "location": ld.location,
+        "custom_fields": dict(ld.custom_fields),
+        "linkedin_profile": ld.linkedin_profile,
+        "company_url": ld.company_url,
+        "is_unsubscribed": ld.is_unsubscribed,
+        "unsubscribed_client_id_map": (
+            {str(m.campaign.client_id or 0): True} if ld.is_unsubscribed else None),
+        "last_email_sequence_sent": m.messages[-1].sequence.seq_number if m.messages else None,
+        "open_count": sum(msg.open_count for msg in m.messages),
+        "click_count": sum(msg.click_count for msg in m.messages),
+        "reply_count": len(m.replies),
+        "lead_list_id": 9_000 + m.campaign.id % 100,
+    }
+
+
+def export_rows(c: Campaign, columns: tuple[str, ...]) -> list[list[str]]:
+    """The CSV cells, one row per lead of the campaign (a lead the listing serves twice is
+    exported once), ordered by campaign_lead_map_id."""
+    return [[cells[name] for name in columns]
+            for cells in ({k: _cell(v) for k, v in export_values(m).items()} for m in c.leads)]
+
+
+def export_csv(c: Campaign, columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(export_rows(c, columns))
+    return out.getvalue().encode("utf-8")

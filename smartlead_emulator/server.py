@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import api, control
 from .dataset import Dataset
-from .faults import BAD_JSON, HTML_PAGES
+from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
 
 API_PREFIX = "/api/v1"
@@ -50,6 +50,7 @@ ROUTES: tuple[Route, ...] = (
     _route("/campaigns/{id}", api.campaign),
     _route("/campaigns/{id}/sequences", api.sequences, "mixed"),
     _route("/campaigns/{id}/leads", api.leads),
+    _route("/campaigns/{id}/leads-export", api.leads_export),
     _route("/campaigns/{id}/statistics", api.statistics),
     _route("/campaigns/{id}/analytics", api.analytics),
     _route("/campaigns/{id}/analytics-by-date", api.analytics_by_date),
@@ -230,6 +231,13 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(int(fault), HTML_PAGES[fault].encode(), "text/html; charset=utf-8")
         if fault == "badjson":
             return Answer(200, BAD_JSON, JSON_TYPE)
+        if fault == "string":
+            return Answer(200, BARE_STRING, JSON_TYPE)
+        if fault == "notjson":
+            return Answer(200, NOT_JSON, "text/plain; charset=utf-8")
+        if fault == "html":
+            status = self.server.emulator.config.faults.html_status()
+            return Answer(status, HTML_ERROR_PAGE.encode(), "text/html; charset=utf-8")
         if fault == "reset":
             return Answer(0, b"")
         return None  # no fault, `slow` and `truncated` answer the real response
@@ -247,6 +255,14 @@ class Handler(BaseHTTPRequestHandler):
                 payload = route.func(dataset, params, *ids)
         except api.ApiError as err:
             return json_answer(err.status, {"error": err.message})
+        except api.Vanished as gone:
+            if gone.answer == "empty-object":
+                return json_answer(200, {})
+            if gone.answer == "empty-body":
+                return Answer(200, b"", JSON_TYPE)
+            return json_answer(404, {"error": api.CAMPAIGN_NOT_FOUND})
+        if isinstance(payload, api.Raw):
+            return Answer(200, payload.body, payload.content_type)
         if wants_envelope(emulator.config.envelope, route.envelope):
             payload = {"ok": True, "data": payload}
         return json_answer(200, payload)

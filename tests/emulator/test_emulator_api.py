@@ -1,4 +1,6 @@
-"""The Smartlead emulator, black-box: real processes, real HTTP.
+"""The Smartlead emulator in seed mode (`--shapes seed`), black-box: real processes, real HTTP.
+
+Live shapes (the default) are pinned in test_live_shapes.py.
 
 Every test talks to `python -m smartlead_emulator` through `EmulatorProcess`. The shared
 emulator runs with `rate_limit="none"` so the suite is not paced by the seed's 10 req / 2 s;
@@ -27,7 +29,8 @@ pytestmark = pytest.mark.integration
 NOW = "2024-05-01T12:00:00Z"
 NOW_DT = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
 BASE_OPTIONS: dict[str, Any] = {
-    "seed": 7, "now": NOW, "campaigns": 3, "leads_per_campaign": 150, "mailboxes": 4,
+    "shapes": "seed", "seed": 7, "now": NOW, "campaigns": 3, "leads_per_campaign": 150,
+    "mailboxes": 4,
     "vanishing_campaigns": 1,
 }
 
@@ -300,7 +303,7 @@ def test_envelope_modes(emu, client):
     assert [p for p, s in mixed.items() if s == "ok"] == ["/client",
                                                           "/campaigns/{cid}/sequences"]
     for mode in ("ok", "bare"):
-        with EmulatorProcess(rate_limit="none", envelope=mode, campaigns=1,
+        with EmulatorProcess(rate_limit="none", envelope=mode, shapes="seed", campaigns=1,
                              leads_per_campaign=5, now=NOW) as other:
             assert set(envelope_shapes(other, client).values()) == {mode}
 
@@ -319,7 +322,7 @@ def test_same_seed_and_now_give_identical_bytes(emu, client, truth):
 
 
 def test_advance_creates_day_of_activity():
-    with EmulatorProcess(rate_limit="none", seed=3, now=NOW, campaigns=2,
+    with EmulatorProcess(rate_limit="none", shapes="seed", seed=3, now=NOW, campaigns=2,
                          leads_per_campaign=300, mailboxes=2) as emu, requests.Session() as s:
         before = emu.dataset()
         assert emu.advance(1) == {"now": "2024-05-02T12:00:00+00:00"}

@@ -55,15 +55,21 @@ def expected_keys(
 
 
 def secrets_of(dataset: dict[str, Any], api_key: str) -> list[str]:
-    """The API key and every mailbox password the emulator serves."""
+    """The API key and every credential a mailbox carries: SMTP/IMAP passwords (plaintext and
+    the list route's base64 form) and, in live mode, the credential-like fields the tap has
+    never heard of (`oauth_refresh_token`, `warmup_details.smtp_api_secret`)."""
     found = {api_key}
     accounts = list(dataset["email_accounts"])
+    accounts += dataset.get("email_account_details", {}).values()
     for campaign in dataset["campaigns"]:
         accounts += campaign["email_accounts"]
     for account in accounts:
-        for name in ("password", "imap_password"):
+        for name in ("password", "imap_password", "oauth_refresh_token"):
             if account.get(name):
                 found.add(account[name])
+        warmup = account.get("warmup_details") or {}
+        if warmup.get("smtp_api_secret"):
+            found.add(warmup["smtp_api_secret"])
     return sorted(s for s in found if len(s) >= 4)
 
 
