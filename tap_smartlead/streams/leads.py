@@ -8,8 +8,9 @@ of leads. Server-side filters keep incremental runs small:
 - ``campaign_statistics``: ``sent_time_start_date`` = bookmark less ``statistics_lookback_days``,
   so opens, clicks and replies that arrive after a send update its row.
 - ``lead_message_history``: history is asked only for leads with activity since the bookmark less
-  the overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint), and only for
-  messages after it (``event_time_gt`` on the history endpoint).
+  the overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint); each such
+  lead's whole thread is read again, because a message's open and click counts change after it
+  was sent.
 """
 
 from __future__ import annotations
@@ -304,8 +305,8 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         th.Property("email_body", TEXT),
         th.Property("from", TEXT),
         th.Property("to", TEXT),
-        th.Property("cc", th.ArrayType(TEXT), description="Addresses; one is a list of one."),
-        th.Property("bcc", th.ArrayType(TEXT), description="Addresses; one is a list of one."),
+        th.Property("cc", TEXT),
+        th.Property("bcc", TEXT),
         th.Property("email_seq_number", COUNT),
         th.Property("open_count", COUNT),
         th.Property("click_count", COUNT),
@@ -314,21 +315,15 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         th.Property("reply_details", JSON_VALUE),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._since: dict[Any, dt.datetime] = {}
-
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         path = self.campaign_path(context, "leads")
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
-            # First sync of this campaign: every lead, every message since start_date.
-            self._since[context["campaign_id"]] = self._tap.start_date() - dt.timedelta(seconds=1)  # type: ignore[attr-defined]
+            # First sync of this campaign: every lead.
             return [self.first_page(path)]
         since = bookmark - self._tap.overlap()  # type: ignore[attr-defined]
-        self._since[context["campaign_id"]] = since
         # Leads that were sent to, or had any other event, since the bookmark (less an overlap).
         return [
             self.first_page(path, event_time_gt=iso_param(since)),
@@ -347,7 +342,11 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         campaign_id = context["campaign_id"]
-        since = {"event_time_gt": iso_param(self._since.pop(campaign_id))}
+        # An active lead's WHOLE thread (from start_date) is read again, not only its new
+        # messages: a message's open_count and click_count change after it was sent, and the
+        # opens and clicks are what made the lead active.
+        start = self._tap.start_date() - dt.timedelta(seconds=1)  # type: ignore[attr-defined]
+        since = {"event_time_gt": iso_param(start)}
 
         def history_of(lead_id: Any) -> Any:
             path = f"/campaigns/{campaign_id}/leads/{lead_id}/message-history"

@@ -50,6 +50,17 @@ def expected_keys(
         },
         "campaign_webhooks": {(c["id"], w["id"]) for c in live for w in c["webhooks"]},
         "clients": {(c["id"],) for c in dataset["clients"]},
+        "lead_engagement": {
+            (c["id"], int(row[c["leads_export"]["columns"].index("campaign_lead_map_id")]))
+            for c in live
+            for row in c["leads_export"]["rows"]
+        },
+        "warmup_totals": {
+            (int(account_id), max(day["date"] for day in days[-7:]))
+            for account_id, days in dataset["warmup"].items()
+            if days
+        },
+        "email_account_details": {(a["id"],) for a in dataset["email_accounts"]},
     }
     return keys
 

@@ -31,6 +31,9 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "campaign_email_accounts": ("campaign_id", "id"),
     "campaign_webhooks": ("campaign_id", "id"),
     "clients": ("id",),
+    "lead_engagement": ("campaign_id", "campaign_lead_map_id"),
+    "warmup_totals": ("email_account_id", "date"),
+    "email_account_details": ("id",),
 }
 
 
