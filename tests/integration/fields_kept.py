@@ -5,7 +5,7 @@ to the tap's records by key, and every leaf value that carries something (not nu
 not an empty list or object) is looked up in the record: at its own path, or under
 ``extra_fields`` for a top-level field the schema does not declare. Values compare by meaning:
 ``"97%"`` equals 97, ``"30"`` equals 30, timestamps equal as instants, a CSV cell's JSON equals
-the object. Credential fields must be absent, so they are not counted.
+the object, one value equals a list of one, an object sent as text equals the object parsed. Credential fields must be absent, so they are not counted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from tap_smartlead.coercion import parse_timestamp
+from tap_smartlead.coercion import object_from_text, parse_timestamp
 from tap_smartlead.credentials import is_credential_name
 
 EXTRA = "extra_fields"
@@ -87,7 +87,11 @@ def same(sent: Any, emitted: Any) -> bool:
         return True
     if isinstance(sent, str) and isinstance(emitted, bool):
         return sent.strip().lower() in (("true", "t", "1") if emitted else ("false", "f", "0"))
-    if isinstance(sent, str) and isinstance(emitted, (dict, list)):
+    if isinstance(emitted, list) and len(emitted) == 1 and not isinstance(sent, list):
+        return same(sent, emitted[0])  # one value where the schema has a list: a list of one
+    if isinstance(sent, str) and isinstance(emitted, dict):
+        return object_from_text(sent) == emitted  # an object the API sent as text
+    if isinstance(sent, str) and isinstance(emitted, list):
         try:
             return json.loads(sent) == emitted
         except ValueError:
@@ -104,10 +108,20 @@ def same(sent: Any, emitted: Any) -> bool:
     return False
 
 
+# The tap's documented renames: the seed's (write-form) spelling read into the live API's.
+RENAMED = {
+    "client_permission": "client_permision",
+    "seq_variants": "sequence_variants",
+    "delay_in_days": "delayInDays",
+}
+
+
 def tally_row(tally: Tally, sent: dict[str, Any], record: dict[str, Any]) -> None:
     for path, value in leaves(sent):
         tally.carried += 1
         emitted = _lookup(record, path)
+        if emitted is _MISSING:
+            emitted = _lookup(record, tuple(RENAMED.get(str(step), step) for step in path))
         if emitted is _MISSING:
             emitted = _lookup(record.get(EXTRA) or {}, path)
         if emitted is not _MISSING and same(value, emitted):
