@@ -82,10 +82,8 @@ def resolve(body: Any, path: str) -> list[Any]:
     """Values at a UNKNOWN_TO_TAP path (`a.b`, `[]` = each item); missing keys raise."""
     values = [body]
     for part in re.findall(r"[^.\[\]]+|\[\]", path):
-        if part == "[]":
-            values = [item for v in values for item in v]
-        else:
-            values = [v[part] for v in values]
+        values = ([item for v in values for item in v] if part == "[]"
+                  else [v[part] for v in values])
     return values
 
 
