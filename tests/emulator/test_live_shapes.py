@@ -473,3 +473,42 @@ def test_bad_shape_option_is_a_one_line_error():
     result = subprocess.run([sys.executable, "-m", "smartlead_emulator", "--shapes", "beta"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--shapes" in result.stderr
+
+
+# -- live data vs seed data, advance -------------------------------------------------------
+
+
+def test_live_and_seed_modes_serve_the_same_data():
+    options = {"seed": 4, "now": NOW, "campaigns": 2, "leads_per_campaign": 60, "mailboxes": 2}
+    with EmulatorProcess(shapes="seed", **options) as seed_emu:
+        seed = seed_emu.dataset()
+    with EmulatorProcess(**options) as live_emu:
+        live = live_emu.dataset()
+    for s, c in zip(seed["campaigns"], live["campaigns"], strict=True):
+        assert [r["campaign_lead_map_id"] for r in s["leads"]] == \
+            [r["campaign_lead_map_id"] for r in c["leads"]]
+        assert [r["stats_id"] for r in s["statistics"]] == \
+            [r["stats_id"] for r in c["statistics"]]
+        assert [s_["id"] for s_ in s["sequences"]] == [s_["id"] for s_ in c["sequences"]]
+        for lead_id, thread in s["message_history"].items():
+            live_items = c["message_history"][lead_id]["history"]
+            # live threads add hand-sent answers (SENT, no sequence number) and nothing else
+            assert [i["message_id"] for i in live_items if i["email_seq_number"] is not None] \
+                == [i["message_id"] for i in thread["history"]]
+
+
+def test_advance_in_live_mode_adds_hand_sent_answers_inside_the_day():
+    with EmulatorProcess(seed=3, now=NOW, campaigns=2, leads_per_campaign=300, mailboxes=2,
+                         rate_limit="none") as emu:
+        before = emu.dataset()
+        emu.advance(3)
+        after = emu.dataset()
+    old_ids = {i["message_id"] for c in before["campaigns"]
+               for t in c["message_history"].values() for i in t["history"]}
+    new_manual = [i for c in after["campaigns"] for t in c["message_history"].values()
+                  for i in t["history"]
+                  if i["message_id"] not in old_ids and i["email_seq_number"] is None]
+    assert new_manual
+    for item in new_manual:
+        assert OFFSET_S.match(item["time"])
+        assert "2024-05-01T12:00:00+00:00" < item["time"] <= "2024-05-04T12:00:00+00:00"
