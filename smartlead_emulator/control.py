@@ -13,8 +13,8 @@ from typing import Any
 from . import render, render_live
 from .api import is_duplicated
 from .dataset import Dataset
-from .models import Campaign
 from .faults import FaultInjector, parse_kinds
+from .models import Campaign
 from .names import CATEGORIES
 from .ratelimit import POLICIES, RateLimiter
 from .timeutil import fmt_now

@@ -472,6 +472,12 @@ def export_rows(c: Campaign, columns: tuple[str, ...]) -> list[list[str]]:
             for cells in ({k: _cell(v) for k, v in export_values(m).items()} for m in c.leads)]
 
 
+def csv_header(columns: list[str] | tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(columns)
+    return out.getvalue().encode("utf-8")
+
+
 def export_csv(c: Campaign, columns: tuple[str, ...]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

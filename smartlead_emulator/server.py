@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, control
+from . import api, control, render, seed_examples
 from .dataset import Dataset
 from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
@@ -102,6 +102,7 @@ class Emulator:
         self.dataset = dataset
         self.config = config
         self.stats = control.Stats()
+        self.examples = seed_examples.load() if config.shapes == "seed-examples" else {}
 
 
 class Server(ThreadingHTTPServer):
@@ -249,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
         if method != "GET":
             return json_answer(405, {"error": f"{method} is not supported by the emulator"})
         emulator = self.server.emulator
+        if emulator.examples:
+            return example_answer(emulator.examples, route.template, params)
         dataset = emulator.dataset
         try:
             with dataset.lock:
@@ -289,6 +292,9 @@ class Handler(BaseHTTPRequestHandler):
                 return json_answer(400, {"error": "days must be an integer from 1 to 3650"})
             now = dataset.advance(days)
             return json_answer(200, {"now": fmt_now(now)})
+        if action == ("GET", "/_emulator/dataset") and emulator.examples:
+            return json_answer(200, {"now": fmt_now(dataset.now), "shapes": "seed-examples",
+                                     "examples": emulator.examples})
         if action == ("GET", "/_emulator/dataset"):
             with dataset.lock:
                 return json_answer(200, control.dump(dataset))
@@ -304,6 +310,26 @@ class Handler(BaseHTTPRequestHandler):
                 return json_answer(400, {"error": str(err)})
             return json_answer(200, config.as_dict())
         return json_answer(404, {"error": f"no control endpoint {method} {path}"})
+
+
+# Paged endpoints: their example is page one; later pages are empty, so a client that pages
+# on does not loop over the same example rows forever.
+_PAGED = {"/campaigns/{id}/leads": "data", "/campaigns/{id}/statistics": "data",
+          "/email-accounts": None}
+
+
+def example_answer(examples: dict[str, Any], template: str, params: dict[str, str]) -> Answer:
+    """`--shapes seed-examples`: the seed's example for this endpoint, whatever ids were asked."""
+    entry = examples.get(template)
+    if entry is None:  # every GET route has one today; keep the answer explicit if not
+        return json_answer(404, {"error": f"the seed has no example for {template}"})
+    if "columns" in entry:  # leads-export: the seed lists columns, no rows
+        return Answer(200, render.csv_header(entry["columns"]), "text/csv; charset=utf-8")
+    body = entry["body"]
+    if template in _PAGED and params.get("offset", "0") not in ("", "0"):
+        key = _PAGED[template]
+        body = [] if key is None else {**body, key: []}
+    return json_answer(200, body)
 
 
 def make_server(host: str, port: int, emulator: Emulator) -> Server:
