@@ -34,6 +34,7 @@ from tap_smartlead.client import (
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
 from tap_smartlead.schemas import (
     COUNT,
+    EXTRA_FIELDS,
     ID,
     JSON_LIST,
     JSON_OBJECT,
@@ -271,9 +272,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
             yield {
                 **row,
                 "campaign_id": context["campaign_id"],
-                "stats_id": row.get("stats_id") or synthetic_key(
-                    row, "lead_email", "email_campaign_seq_id", "sequence_number", "sent_time"
-                ),
+                "stats_id": row.get("stats_id") or synthetic_key(row, *SYNTHETIC_STATS_KEY),
             }
 
 
@@ -361,18 +360,32 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             messages = thread["history"]
             if not isinstance(messages, list):
                 messages = list_payload(messages, what)
+            first_seen: dict[Any, Any] = {}
             for message in messages:
                 if not isinstance(message, dict):
                     continue
+                message_id = message.get("message_id")
+                moment = (message.get("type"), message.get("time"))
+                if first_seen.setdefault(message_id, moment) != moment or not message_id:
+                    # No id, or one that two different messages share (the seed's example
+                    # threads do): a key of its own, so neither message is lost; the API's
+                    # id, if any, stays in extra_fields.
+                    if message_id:
+                        message = {**message, EXTRA_FIELDS: {"message_id": message_id}}
+                    message_id = synthetic_key(message, *SYNTHETIC_MESSAGE_KEY)
                 yield {
                     **message,
                     "campaign_id": campaign_id,
                     "lead_id": lead_id,
-                    "message_id": message.get("message_id")
-                    or synthetic_key(message, "type", "stats_id", "time"),
+                    "message_id": message_id,
                     "from": message.get("from") or thread.get("from"),
                     "to": message.get("to") or thread.get("to"),
                 }
+
+
+# What a synthetic key hashes, for rows the API sent without their own key.
+SYNTHETIC_STATS_KEY = ("lead_email", "email_campaign_seq_id", "sequence_number", "sent_time")
+SYNTHETIC_MESSAGE_KEY = ("message_id", "type", "stats_id", "time")
 
 
 def synthetic_key(row: dict[str, Any], *fields: str) -> str:

@@ -5,7 +5,8 @@ to the tap's records by key, and every leaf value that carries something (not nu
 not an empty list or object) is looked up in the record: at its own path, or under
 ``extra_fields`` for a top-level field the schema does not declare. Values compare by meaning:
 ``"97%"`` equals 97, ``"30"`` equals 30, timestamps equal as instants, a CSV cell's JSON equals
-the object, one value equals a list of one, an object sent as text equals the object parsed. Credential fields must be absent, so they are not counted.
+the object, one value equals a list of one, an object sent as text equals the object parsed.
+Credential fields must be absent, so they are not counted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ import requests
 
 from tap_smartlead.coercion import object_from_text, parse_timestamp
 from tap_smartlead.credentials import is_credential_name
+from tap_smartlead.streams.leads import (
+    SYNTHETIC_MESSAGE_KEY,
+    SYNTHETIC_STATS_KEY,
+    synthetic_key,
+)
 
 EXTRA = "extra_fields"
 
@@ -57,9 +63,9 @@ def leaves(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
 
 def _lookup(record: Any, path: tuple) -> Any:
     for step in path:
-        if isinstance(record, dict) and step in record:
-            record = record[step]
-        elif isinstance(record, list) and isinstance(step, int) and step < len(record):
+        in_dict = isinstance(record, dict) and step in record
+        in_list = isinstance(record, list) and isinstance(step, int) and step < len(record)
+        if in_dict or in_list:
             record = record[step]
         else:
             return _MISSING
@@ -119,12 +125,12 @@ RENAMED = {
 def tally_row(tally: Tally, sent: dict[str, Any], record: dict[str, Any]) -> None:
     for path, value in leaves(sent):
         tally.carried += 1
-        emitted = _lookup(record, path)
-        if emitted is _MISSING:
-            emitted = _lookup(record, tuple(RENAMED.get(str(step), step) for step in path))
-        if emitted is _MISSING:
-            emitted = _lookup(record.get(EXTRA) or {}, path)
-        if emitted is not _MISSING and same(value, emitted):
+        candidates = (
+            _lookup(record, path),
+            _lookup(record, tuple(RENAMED.get(str(step), step) for step in path)),
+            _lookup(record.get(EXTRA) or {}, path),
+        )
+        if any(c is not _MISSING and same(value, c) for c in candidates):
             tally.kept += 1
         else:
             tally.lost[".".join(map(str, path))] += 1
@@ -216,13 +222,16 @@ def sent_rows(api: Api, records: dict[str, list[dict]]) -> Iterator[tuple[str, d
         for row in _quiet(lambda p: _paged(api, p, 100), f"{base}/leads") or []:
             yield from match("campaign_leads", (cid, row.get("campaign_lead_map_id")), row)
         for row in _quiet(lambda p: _paged(api, p, 1000), f"{base}/statistics") or []:
-            yield from match("campaign_statistics", (cid, row.get("stats_id")), row)
+            key = row.get("stats_id") or synthetic_key(row, *SYNTHETIC_STATS_KEY)
+            yield from match("campaign_statistics", (cid, key), row)
         for row in _quiet(api.get, f"{base}/leads-export") or []:
             yield from match("lead_engagement", (cid, row.get("campaign_lead_map_id")), row)
     for record in records.get("campaign_analytics_by_date", []):
         cid = record["campaign_id"]
         window = {"start_date": record["start_date"], "end_date": record["end_date"]}
-        sent = _quiet(lambda p: api.get(p, **window), f"/campaigns/{cid}/analytics-by-date")
+        sent = _quiet(
+            lambda p, window=window: api.get(p, **window), f"/campaigns/{cid}/analytics-by-date"
+        )
         if sent:
             yield "campaign_analytics_by_date", {**sent, **window}, record
     threads: dict[tuple, dict] = {}
@@ -234,7 +243,9 @@ def sent_rows(api: Api, records: dict[str, list[dict]]) -> Iterator[tuple[str, d
             ) or {}
         thread = threads[key]
         for item in thread.get("history") or []:
-            if str(item.get("message_id")) == str(record["message_id"]):
+            if record["message_id"] in (
+                item.get("message_id"), synthetic_key(item, *SYNTHETIC_MESSAGE_KEY)
+            ) and same(item.get("time"), record["time"]):
                 yield "lead_message_history", item, record
         for name in ("from", "to"):  # the thread's own from/to fill items that lack them
             if _has_value(thread.get(name)) and not _has_value(record.get(name)):
@@ -244,7 +255,7 @@ def sent_rows(api: Api, records: dict[str, list[dict]]) -> Iterator[tuple[str, d
     for aid in {r["id"] for r in records.get("email_accounts", [])}:
         detail = _quiet(api.get, f"/email-accounts/{aid}")
         if detail:
-            yield from match("email_account_details", (aid,), detail)
+            yield from match("email_account_details", (detail.get("id") or aid,), detail)
         report = _quiet(api.get, f"/email-accounts/{aid}/warmup-stats") or {}
         days = report.get("stats_by_date") or []
         for day in days:

@@ -140,3 +140,21 @@ def test_a_campaign_deleted_mid_sync_does_not_stop_the_others():
     for stream in ("campaign_leads", "campaign_statistics", "lead_message_history"):
         assert run.keys(stream) >= expected[stream], stream
     assert run.stderr_text.count("deleted after it was listed (the API answered") == 1
+
+
+def test_every_example_response_of_the_seed_syncs_and_keeps_every_field():
+    """The seed's examples, served verbatim: one object where a list is expected, no stats_id,
+    three messages sharing one (cut-off) message_id, a JavaScript literal for a cron value."""
+    with EmulatorProcess(rate_limit="none", shapes="seed-examples") as emu:
+        run = run_tap(tap_config(emu, start_date="2020-01-01"))
+        tallies = fields_kept(Api(emu.base_url, emu.api_key), run.records)
+    assert run.returncode == 0, run.stderr_text[-2000:]
+    served = set(PRIMARY_KEYS) - {"lead_engagement"}  # the seed gives the export's header only
+    assert {s for s, rows in run.records.items() if rows} == served
+    for stream in served:
+        assert tallies[stream].share == 1.0, f"{stream} lost {dict(tallies[stream].lost)}"
+    assert all(r["stats_id"].startswith("synthetic:") for r in run.records["campaign_statistics"])
+    assert len(run.records["lead_message_history"]) == 3
+    # The seed prints the cron value cut off mid-literal: kept whole rather than lost.
+    cron = run.records["campaigns"][0]["scheduler_cron_value"]
+    assert cron["raw"].startswith("{ tz: 'Australia/Sydney', days: [ 1, 2, 3, 4, 5 ]")

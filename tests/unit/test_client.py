@@ -122,4 +122,48 @@ def test_mailbox_credentials_are_neither_emitted_nor_declared(tap):
             {"id": 1, "password": "potato-secret", "imap_password": "gogo-secret", "type": "SMTP"}
         )
         assert row == {"id": 1, "type": "SMTP"}
+        nested = stream.post_process({"id": 1, "warmup_details": {"smtp_api_secret": "zz-secret"}})
+        assert "zz-secret" not in json.dumps(nested)
         assert "potato-secret" not in json.dumps(row)
+
+
+def test_bare_strings_and_html_pages_with_200_are_retried(tap, requests_mock):
+    requests_mock.get(
+        f"{BASE}/client/",
+        [
+            {"status_code": 200, "json": "Something went wrong"},
+            {"status_code": 200, "text": "<html><body>Cloudflare</body></html>"},
+            {"status_code": 200, "json": [{"id": 6}]},
+        ],
+    )
+    assert tap.streams["clients"].fetch(ApiCall("/client/")) == [{"id": 6}]
+    assert requests_mock.call_count == 3
+
+
+@pytest.mark.parametrize("answer", [{"status_code": 404, "json": {"error": "Campaign not found"}},
+                                    {"status_code": 200, "json": {}},
+                                    {"status_code": 200, "text": ""}])
+def test_what_the_api_answers_for_a_deleted_campaign_is_missing(tap, requests_mock, answer):
+    requests_mock.get(f"{BASE}/campaigns/7/sequences", **answer)
+    stream = tap.streams["campaign_sequences"]
+    assert stream.fetch_unless_missing(ApiCall("/campaigns/7/sequences")) is client.MISSING
+
+
+def test_unknown_top_level_fields_go_to_extra_fields_and_are_named_once(tap):
+    stream = tap.streams["clients"]
+    row = stream.post_process({"id": 1, "name": "A", "brand_new": {"x": 1}, "other": 2})
+    assert row == {"id": 1, "name": "A", "extra_fields": {"brand_new": {"x": 1}, "other": 2}}
+    stream.post_process({"id": 2, "brand_new": 3})
+    assert stream._extra_names == {"brand_new", "other"}  # logged once, when the stream ends
+
+
+def test_seed_spellings_are_read_into_the_live_names(tap):
+    clients = tap.streams["clients"]
+    row = clients.post_process({"id": 1, "client_permission": {"permission": ["reply_only"]}})
+    assert row["client_permision"] == {"permission": ["reply_only"]}
+    sequences = tap.streams["campaign_sequences"]
+    step = sequences.prepare({"id": 2, "seq_delay_details": {"delay_in_days": 3}})
+    row = sequences.post_process({**step, "seq_variants": [{"id": 9, "variant_label": "A"}]})
+    assert row["seq_delay_details"] == {"delayInDays": 3}
+    assert row["sequence_variants"] == [{"id": 9, "variant_label": "A"}]
+    assert "extra_fields" not in row
