@@ -307,7 +307,10 @@ class SmartleadStream(RESTStream[Any]):
     def validate_response(self, response: requests.Response, payload: Any = None) -> None:
         status = response.status_code
         path = requests.utils.urlparse(response.url).path
+        html = payload is _NOT_JSON and "<html" in response.text[:1000].lower()
         if 200 <= status < 300:
+            if html:  # a proxy's or CDN's error page, served with a 200
+                raise TransientApiError(f"{status} with an HTML page instead of JSON from {path}")
             if payload is _NOT_JSON:
                 raise TransientApiError(f"{status} with a body that is not valid JSON from {path}")
             if payload is not None and not isinstance(payload, (dict, list)):
@@ -329,7 +332,8 @@ class SmartleadStream(RESTStream[Any]):
         if status == 404:
             raise NotFoundError(f"404 Not Found for {path}{detail}")
         if status == 429 or status >= 500:
-            raise TransientApiError(f"{status} from {path}{detail}", response)
+            page = " (an HTML page)" if html else ""
+            raise TransientApiError(f"{status} from {path}{detail}{page}", response)
         if 300 <= status < 400:
             raise ApiRequestError(f"{status} redirect from {path}; redirects are not followed.")
         raise ApiRequestError(f"{status} from {path}{detail}")

@@ -35,6 +35,9 @@ FAULT_CAUSES: dict[str, str] = {
     "truncated": "ChunkedEncodingError for ",
     "badjson": "with a body that is not valid JSON from /api/v1/",
     "slow": "ReadTimeout for ",
+    "string": "with a bare JSON str from /api/v1/",
+    "html": "an HTML page",
+    "notjson": "with a body that is not valid JSON from /api/v1/",
 }
 
 
