@@ -53,13 +53,14 @@ def main() -> int:
     parser.add_argument("--campaigns", type=int, default=5)
     parser.add_argument("--leads-per-campaign", type=int, default=200)
     parser.add_argument("--mailboxes", type=int, default=8)
+    parser.add_argument("--shapes", default="live", help="the emulator's answers: live or seed")
     args = parser.parse_args()
     account = {
         "campaigns": args.campaigns,
         "leads_per_campaign": args.leads_per_campaign,
         "mailboxes": args.mailboxes,
     }
-    with EmulatorProcess(seed=1, rate_limit="none", **account) as emu, \
+    with EmulatorProcess(seed=1, rate_limit="none", shapes=args.shapes, **account) as emu, \
             tempfile.TemporaryDirectory() as tmp:
         config = {"api_key": emu.api_key, "base_url": emu.base_url, **NO_LIMIT}
         emu.reset_stats()
@@ -70,7 +71,8 @@ def main() -> int:
         incremental, _, incremental_state_bytes = sync(config, state, Path(tmp))
         incremental_served = emu.stats()["requests"]
 
-    print(f"Account: {account} (emulator seed 1), one day of activity between the runs.\n")
+    print(f"Account: {account} (emulator seed 1, {args.shapes} shapes), one day of activity "
+          "between the runs.\n")
     print("| stream | full run | incremental run |\n|---|---:|---:|")
     for stream in sorted(set(full) | set(incremental)):
         print(f"| {stream} | {full[stream]} | {incremental[stream]} |")

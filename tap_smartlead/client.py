@@ -265,6 +265,10 @@ class SmartleadStream(RESTStream[Any]):
                     self.runtime.limiter.observe(
                         parse_verdict(response.status_code, response.headers, None)
                     )
+                    self._write_request_duration_log(
+                        endpoint=self.path or "", response=response, context=context,
+                        extra_tags=None,
+                    )
                     if spool.tell() == 0:  # not even a header row: a deleted campaign
                         spool.close()
                         return None
@@ -279,6 +283,9 @@ class SmartleadStream(RESTStream[Any]):
         payload = self._decode(response)
         self.runtime.limiter.observe(
             parse_verdict(response.status_code, response.headers, payload)
+        )
+        self._write_request_duration_log(
+            endpoint=self.path or "", response=response, context=context, extra_tags=None
         )
         self.validate_response(response, payload)
         return payload
