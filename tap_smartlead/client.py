@@ -30,6 +30,7 @@ from tap_smartlead.coercion import coerce_object
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
+    ConfigurationError,
     ConnectionFailedError,
     NotFoundError,
     RetriesExhaustedError,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
+    from tap_smartlead.progress import ProgressReporter
     from tap_smartlead.runtime import SharedRuntime
 
 # Server faults are retried quickly: the first retry after a quarter second, well inside one
@@ -154,14 +156,19 @@ class SmartleadStream(RESTStream[Any]):
         return self._tap.runtime  # type: ignore[attr-defined,no-any-return]
 
     @property
+    def progress(self) -> ProgressReporter:
+        return self._tap.progress  # type: ignore[attr-defined,no-any-return]
+
+    @property
     @override
     def requests_session(self) -> requests.Session:
         return self.runtime.session
 
     @property
     @override
-    def timeout(self) -> int:
-        return self.config.get("request_timeout_seconds", 60)
+    def timeout(self) -> float:
+        # float(): the SDK reads JSON numbers as Decimal, which urllib3 refuses as a timeout.
+        return float(self.config.get("request_timeout_seconds", 60))
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
@@ -200,9 +207,11 @@ class SmartleadStream(RESTStream[Any]):
             )
             _ = response.content  # a truncated body raises here, inside the retry loop
         except requests.RequestException as exc:
+            self.progress.request(self.name, None)
             # `requests` messages carry the full URL, api_key included: rebuild a clean one and
             # drop the original from the traceback chain.
             raise ConnectionFailedError(self._describe_connection_error(exc)) from None
+        self.progress.request(self.name, response.status_code)
         payload = self._decode(response)
         self.runtime.limiter.observe(
             parse_verdict(response.status_code, response.headers, payload)
@@ -287,6 +296,7 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def backoff_handler(self, details: Details) -> None:
         exception = details.get("exception")
+        self.progress.retry(self.name)
         self.logger.warning(
             "Retrying %s (attempt %d of %d) in %.2fs after: %s",
             self.name,
@@ -333,6 +343,7 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         self.runtime.tidy_memory()
+        self.progress.record(self.name)
         return coerce_object(self.without_credentials(row), self.schema)
 
     def bookmark(self, context: Context) -> Any:
@@ -360,12 +371,16 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def partitions(self) -> list[dict] | None:
         if self.partition_kind == "campaign":
-            return [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+            found = [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+            self.progress.partitions(self.name, "campaigns", len(found))
+            return found
         if self.partition_kind == "email_account":
-            return [
+            found = [
                 {"email_account_id": aid}
                 for aid in self._tap.email_account_ids()  # type: ignore[attr-defined]
             ]
+            self.progress.partitions(self.name, "mailboxes", len(found))
+            return found
         return None
 
     @override
@@ -381,9 +396,11 @@ class SmartleadStream(RESTStream[Any]):
                 self.name,
                 _describe(context),
             )
+            self.progress.partition_done(self.name)
             return
         yield from self.partition_records(context, prefetched)
         self._partition_finished = True
+        self.progress.partition_done(self.name)
 
     def _next_prefetched(self, context: Context) -> Any:
         if self._partition_finished and self.replication_key:
@@ -458,7 +475,15 @@ class ListedOnceStream(SmartleadStream):
 
     def listing(self) -> list[dict[str, Any]]:
         if self._listing is None:
-            self._listing = self.fetch_listing()
+            try:
+                self._listing = self.fetch_listing()
+            except NotFoundError:
+                # The account-wide lists always exist: a 404 here means a wrong base_url.
+                raise ConfigurationError(
+                    f"base_url {self.url_base} answered 404 Not Found for the {self.name} list "
+                    f"(GET {self.path}); a Smartlead base URL ends in /api/v1, like "
+                    "https://server.smartlead.ai/api/v1."
+                ) from None
         return self._listing
 
     @override
