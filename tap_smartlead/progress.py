@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-DEFAULT_INTERVAL_SECONDS = 15.0
+DEFAULT_INTERVAL_SECONDS = 15
 # How often the reporter thread wakes to see whether a line is due.
 _TICK_SECONDS = 1.0
 

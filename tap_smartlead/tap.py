@@ -124,7 +124,8 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "request_timeout_seconds",
-            th.NumberType,
+            # Whole seconds: Meltano 4 cannot pass a `decimal` setting set from the environment.
+            th.IntegerType,
             default=60,
             description="Timeout of one request, in seconds.",
         ),
@@ -151,7 +152,7 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "progress_interval_seconds",
-            th.NumberType,
+            th.IntegerType,
             default=DEFAULT_INTERVAL_SECONDS,
             description="Every this many seconds, log a progress line per active stream "
             "(partitions done of total, records, requests, 429s, retries, time left); 0 is off.",
@@ -189,7 +190,7 @@ class TapSmartlead(Tap):
     @cached_property
     def progress(self) -> ProgressReporter:
         interval = self.config.get("progress_interval_seconds", DEFAULT_INTERVAL_SECONDS)
-        return ProgressReporter(float(interval), emit=self.logger.info)
+        return ProgressReporter(int(interval), emit=self.logger.info)
 
     @override
     def sync_all(self) -> None:
