@@ -102,18 +102,37 @@ def test_fresh_meltano_project_installs_the_wheel_with_the_definition_and_syncs(
     assert tap["name"] == "tap-smartlead" and tap["namespace"] == "tap_smartlead"
     assert {s["name"] for s in tap["settings"]} == {s["name"] for s in definition()["settings"]}
 
+    # An agency's second Smartlead account: an extractor that inherits the definition (and the
+    # venv) with its own settings, under its own environment prefix (docs/meltano.md).
+    run("add", "--plugin-type", "extractor", "tap-smartlead--acme", "--inherit-from",
+        "tap-smartlead", cwd=project)
     with EmulatorProcess(seed=13, campaigns=2, leads_per_campaign=5, mailboxes=2,
-                         rate_limit="none") as emu:
+                         rate_limit="none") as emu, \
+         EmulatorProcess(seed=14, campaigns=1, leads_per_campaign=3, mailboxes=1,
+                         rate_limit="none", api_key="acme-key-5c1d") as acme:
         result = run("invoke", "tap-smartlead", cwd=project, extra={
             "TAP_SMARTLEAD_API_KEY": emu.api_key,
             "TAP_SMARTLEAD_BASE_URL": emu.base_url,
             "TAP_SMARTLEAD_RATE_LIMIT_REQUESTS": "1000",
             "TAP_SMARTLEAD_PROGRESS_INTERVAL_SECONDS": "0",
         })
-    streams = {json.loads(line)["stream"] for line in result.stdout.splitlines()
-               if line.startswith("{") and json.loads(line).get("type") == "RECORD"}
-    assert streams == set(PRIMARY_KEYS)
+        acme_result = run("invoke", "tap-smartlead--acme", cwd=project, extra={
+            "TAP_SMARTLEAD__ACME_API_KEY": acme.api_key,
+            "TAP_SMARTLEAD__ACME_BASE_URL": acme.base_url,
+            "TAP_SMARTLEAD__ACME_RATE_LIMIT_REQUESTS": "1000",
+        })
+        campaigns = {c["id"] for c in emu.dataset()["campaigns"]}
+        acme_campaigns = {c["id"] for c in acme.dataset()["campaigns"]}
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    records = [m for m in records if m.get("type") == "RECORD"]
+    assert {m["stream"] for m in records} == set(PRIMARY_KEYS)
     assert emu.api_key not in result.stdout + result.stderr
+    acme_records = [json.loads(line) for line in acme_result.stdout.splitlines()
+                    if line.startswith("{")]
+    assert {m["record"]["id"] for m in acme_records
+            if m.get("type") == "RECORD" and m["stream"] == "campaigns"} == acme_campaigns
+    assert {m["record"]["id"] for m in records if m["stream"] == "campaigns"} == campaigns
+    assert acme.api_key not in acme_result.stdout + acme_result.stderr
     # Meltano's own venv for the plugin, installed from the wheel (no editable checkout).
     venv = project / ".meltano" / "extractors" / "tap-smartlead" / "venv"
     assert (venv / "bin" / "tap-smartlead").exists()
