@@ -91,7 +91,8 @@ class TapSmartlead(Tap):
             "base_url",
             th.StringType,
             default=DEFAULT_BASE_URL,
-            description="API root; point it at the emulator in tests and the demo.",
+            description="Smartlead API root, ending in /api/v1 (the emulator's, "
+            "http://127.0.0.1:PORT/api/v1, in tests and the demo).",
         ),
         th.Property(
             "campaign_ids",
