@@ -35,6 +35,7 @@ class StreamProgress:
     unit: str | None = None  # "campaigns" or "mailboxes" for partitioned streams
     total: int | None = None
     done: int = 0
+    last_done: float | None = None  # when the last partition was finished
     records: int = 0
     requests: int = 0
     throttled: int = 0  # answered 429
@@ -46,11 +47,17 @@ class StreamProgress:
         return (self.done, self.records, self.requests, self.throttled, self.retries)
 
     def seconds_left(self, now: float) -> float | None:
-        """Remaining partitions at the pace of the finished ones, or None before the first."""
-        if self.total is None or self.done == 0:
+        """The remaining partitions at the pace of the finished ones, less the time already
+        spent on the current one (so the estimate counts down between partitions), but never
+        less than the partitions after the current one need. None before the first is done."""
+        if self.total is None or self.done == 0 or self.last_done is None:
             return None
-        per_partition = (now - self.started) / self.done
-        return max(0.0, per_partition * (self.total - self.done))
+        remaining = self.total - self.done
+        if remaining <= 0:
+            return 0.0
+        per_partition = (self.last_done - self.started) / self.done
+        left = per_partition * remaining - (now - self.last_done)
+        return max(left, per_partition * (remaining - 1), 0.0)
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -109,7 +116,9 @@ class ProgressReporter:
 
     def partition_done(self, stream: str) -> None:
         with self._lock:
-            self._stream(stream).done += 1
+            progress = self._stream(stream)
+            progress.done += 1
+            progress.last_done = self._clock()
 
     def record(self, stream: str) -> None:
         with self._lock:

@@ -58,20 +58,33 @@ def test_line_counts_partitions_records_requests_429s_and_retries(reporter, cloc
     [line] = reporter.poll()
     assert line.startswith("progress: lead_message_history: campaigns 1/5, 30 records, ")
     assert "14 requests (1 answered 429, 2 retries)" in line
-    # 15 s for the first of 5 campaigns: 4 more at that pace.
-    assert line.endswith("about 1 min 00 s left")
+    # 10 s for the first of 5 campaigns: 4 more at that pace, 5 s of the next already spent.
+    assert line.endswith("about 35 s left")
 
 
-def test_time_left_follows_the_current_pace(reporter, clock):
+def test_time_left_follows_the_current_pace_and_counts_down(reporter, clock):
     reporter.partitions("warmup_stats", "mailboxes", 10)
-    clock.now += 4
-    for _ in range(8):
-        reporter.partition_done("warmup_stats")
-    clock.now += 11
+    clock.now += 60
+    reporter.partition_done("warmup_stats")
+    reporter.partition_done("warmup_stats")
+    clock.now += 5
     [line] = reporter.poll()
-    # 8 mailboxes in 15 s: 2 more take 3.75 s.
-    assert "mailboxes 8/10" in line
-    assert line.endswith("about 4 s left")
+    # 2 mailboxes in 60 s: 8 more take 240 s, 5 of which are spent.
+    assert "mailboxes 2/10" in line
+    assert line.endswith("about 3 min 55 s left")
+    reporter.record("warmup_stats")
+    clock.now += 15
+    [line] = reporter.poll()
+    assert line.endswith("about 3 min 40 s left")
+
+
+def test_time_left_never_drops_below_the_partitions_after_the_current_one(reporter, clock):
+    reporter.partitions("campaign_leads", "campaigns", 4)
+    clock.now += 10
+    reporter.partition_done("campaign_leads")
+    clock.now += 60  # the second campaign is much slower than the first
+    [line] = reporter.poll()
+    assert line.endswith("about 20 s left")  # at least the last two, at 10 s each
 
 
 def test_time_left_is_estimating_until_the_first_partition_is_done(reporter, clock):
