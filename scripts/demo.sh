@@ -11,7 +11,7 @@
 #
 # PLAN (make demo PLAN=...): the rate limit both the emulator enforces and the tap is told,
 #   fast  50 requests per 2 s (default): the 1,077-request sync takes under a minute;
-#   seed  10 requests per 2 s, the seed's documented limit: about 3.6 minutes.
+#   seed  10 requests per 2 s, the seed's documented limit: about 3.7 minutes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
