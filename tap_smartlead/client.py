@@ -33,6 +33,7 @@ from tap_smartlead.credentials import scrub_credentials
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
+    ConfigurationError,
     ConnectionFailedError,
     NotFoundError,
     RetriesExhaustedError,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
+    from tap_smartlead.progress import ProgressReporter
     from tap_smartlead.runtime import SharedRuntime
 
 # Server faults are retried quickly: the first retry after a quarter second, well inside one
@@ -174,14 +176,19 @@ class SmartleadStream(RESTStream[Any]):
         return self._tap.runtime  # type: ignore[attr-defined,no-any-return]
 
     @property
+    def progress(self) -> ProgressReporter:
+        return self._tap.progress  # type: ignore[attr-defined,no-any-return]
+
+    @property
     @override
     def requests_session(self) -> requests.Session:
         return self.runtime.session
 
     @property
     @override
-    def timeout(self) -> int:
-        return self.config.get("request_timeout_seconds", 60)
+    def timeout(self) -> float:
+        # float(): the SDK reads JSON numbers as Decimal, which urllib3 refuses as a timeout.
+        return float(self.config.get("request_timeout_seconds", 60))
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
@@ -221,20 +228,32 @@ class SmartleadStream(RESTStream[Any]):
             return MISSING
         return MISSING if payload is None or payload == {} else payload
 
-    @override
-    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
+    def _send(
+        self, prepared_request: requests.PreparedRequest, *, stream: bool = False
+    ) -> requests.Response:
+        """One attempt through the shared limiter; the body is read here unless ``stream``."""
         authenticated = self.authenticator(prepared_request)
         self.runtime.limiter.acquire()
         try:
             response = self.requests_session.send(
-                authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects
+                authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects,
+                stream=stream,
             )
-            _ = response.content  # a truncated body raises here, inside the retry loop
+            if not stream:
+                _ = response.content  # a truncated body raises here, inside the retry loop
         except requests.RequestException as exc:
-            # `requests` messages carry the full URL, api_key included: rebuild a clean one and
-            # drop the original from the traceback chain.
-            raise ConnectionFailedError(self._describe_connection_error(exc)) from None
-        payload = self._decode(response)
+            self.progress.request(self.name, None)
+            raise self._connection_failed(exc) from None
+        self.progress.request(self.name, response.status_code)
+        return response
+
+    def _connection_failed(self, exc: requests.RequestException) -> ConnectionFailedError:
+        # `requests` messages carry the full URL, api_key included: callers raise this clean
+        # one `from None`, dropping the original from the traceback chain.
+        return ConnectionFailedError(self._describe_connection_error(exc))
+
+    def _settle(self, response: requests.Response, payload: Any, context: Context | None) -> Any:
+        """Tell the limiter what the server said, log the request, raise for an error."""
         self.runtime.limiter.observe(
             parse_verdict(response.status_code, response.headers, payload)
         )
@@ -244,51 +263,38 @@ class SmartleadStream(RESTStream[Any]):
         self.validate_response(response, payload)
         return payload
 
+    @override
+    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
+        response = self._send(prepared_request)
+        return self._settle(response, self._decode(response), context)
+
     def _download(self, prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
         """Like ``_request``, for a file: streamed to a spooled temporary file so that memory
         stays flat whatever its size, and read whole inside the retry loop (a truncated body is
-        retried before any of its rows is written)."""
-        authenticated = self.authenticator(prepared_request)
-        self.runtime.limiter.acquire()
-        spool = tempfile.SpooledTemporaryFile(max_size=DOWNLOAD_MEMORY_BYTES)  # noqa: SIM115
-        try:
-            with self.requests_session.send(
-                authenticated, timeout=self.timeout, allow_redirects=self.allow_redirects,
-                stream=True,
-            ) as response:
-                kind = response.headers.get("Content-Type", "")
-                if 200 <= response.status_code < 300 and not any(
-                    form in kind for form in ("json", "html")
-                ):
+        retried before any of its rows is written). An error, or JSON where a file was expected
+        (`{}` for a deleted campaign), is handled as ``_request`` handles it."""
+        with self._send(prepared_request, stream=True) as response:
+            kind = response.headers.get("Content-Type", "")
+            is_file = not any(form in kind for form in ("json", "html"))
+            try:
+                if not (200 <= response.status_code < 300 and is_file):
+                    _ = response.content
+                    return self._settle(response, self._decode(response), context)
+                spool = tempfile.SpooledTemporaryFile(max_size=DOWNLOAD_MEMORY_BYTES)  # noqa: SIM115
+                try:
                     for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
                         spool.write(chunk)
-                    self.runtime.limiter.observe(
-                        parse_verdict(response.status_code, response.headers, None)
-                    )
-                    self._write_request_duration_log(
-                        endpoint=self.path or "", response=response, context=context,
-                        extra_tags=None,
-                    )
-                    if spool.tell() == 0:  # not even a header row: a deleted campaign
-                        spool.close()
-                        return None
-                    spool.seek(0)
-                    return io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
-                _ = response.content
-        except requests.RequestException as exc:
+                except BaseException:
+                    spool.close()
+                    raise
+            except requests.RequestException as exc:
+                raise self._connection_failed(exc) from None
+        self._settle(response, None, context)
+        if spool.tell() == 0:  # not even a header row: what a deleted campaign answers
             spool.close()
-            raise ConnectionFailedError(self._describe_connection_error(exc)) from None
-        spool.close()
-        # An error, or JSON where a file was expected (`{}` for a deleted campaign).
-        payload = self._decode(response)
-        self.runtime.limiter.observe(
-            parse_verdict(response.status_code, response.headers, payload)
-        )
-        self._write_request_duration_log(
-            endpoint=self.path or "", response=response, context=context, extra_tags=None
-        )
-        self.validate_response(response, payload)
-        return payload
+            return None
+        spool.seek(0)
+        return io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
 
     def _describe_connection_error(self, exc: requests.RequestException) -> str:
         kind = type(exc).__name__
@@ -372,6 +378,7 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def backoff_handler(self, details: Details) -> None:
         exception = details.get("exception")
+        self.progress.retry(self.name)
         self.logger.warning(
             "Retrying %s (attempt %d of %d) in %.2fs after: %s",
             self.name,
@@ -411,6 +418,7 @@ class SmartleadStream(RESTStream[Any]):
         """Credentials out (any depth), aliases resolved, values typed by the schema, and the
         fields the schema does not declare moved into ``extra_fields``."""
         self.runtime.tidy_memory()
+        self.progress.record(self.name)
         row = scrub_credentials(row)
         for alias, name in self.field_aliases.items():
             if alias in row and row.get(name) is None:
@@ -462,12 +470,16 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def partitions(self) -> list[dict] | None:
         if self.partition_kind == "campaign":
-            return [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+            found = [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+            self.progress.partitions(self.name, "campaigns", len(found))
+            return found
         if self.partition_kind == "email_account":
-            return [
+            found = [
                 {"email_account_id": aid}
                 for aid in self._tap.email_account_ids()  # type: ignore[attr-defined]
             ]
+            self.progress.partitions(self.name, "mailboxes", len(found))
+            return found
         return None
 
     @override
@@ -479,9 +491,11 @@ class SmartleadStream(RESTStream[Any]):
         prefetched = self._next_prefetched(context)
         if prefetched is MISSING:
             self.runtime.report_missing(self.logger, self.name, _describe(context))
+            self.progress.partition_done(self.name)
             return
         yield from self.emit_once(self.partition_records(context, prefetched))
         self._partition_finished = True
+        self.progress.partition_done(self.name)
 
     def emit_once(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Each primary key of a partition once: the live API lists some rows twice."""
@@ -566,7 +580,15 @@ class ListedOnceStream(SmartleadStream):
 
     def listing(self) -> list[dict[str, Any]]:
         if self._listing is None:
-            self._listing = self.fetch_listing()
+            try:
+                self._listing = self.fetch_listing()
+            except NotFoundError:
+                # The account-wide lists always exist: a 404 here means a wrong base_url.
+                raise ConfigurationError(
+                    f"base_url {self.url_base} answered 404 Not Found for the {self.name} list "
+                    f"(GET {self.path}); a Smartlead base URL ends in /api/v1, like "
+                    "https://server.smartlead.ai/api/v1."
+                ) from None
         return self._listing
 
     @override

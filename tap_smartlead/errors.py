@@ -13,8 +13,10 @@ class AuthenticationError(SmartleadError, FatalAPIError):
     pass
 
 
-class NotFoundError(FatalAPIError):
-    """404: the resource (typically a campaign deleted since it was listed) is gone."""
+class NotFoundError(SmartleadError, FatalAPIError):
+    """404: the resource (typically a campaign deleted since it was listed) is gone.
+
+    Its message names the path only, so an unhandled one is reported in one line."""
 
 
 class UnexpectedResponseError(SmartleadError, FatalAPIError):

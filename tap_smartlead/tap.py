@@ -20,6 +20,8 @@ from typing_extensions import override
 
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.errors import SmartleadError
+from tap_smartlead.input_files import catalog_problems, state_problems
+from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
 from tap_smartlead.runtime import SharedRuntime
@@ -100,7 +102,8 @@ class TapSmartlead(Tap):
             "base_url",
             th.StringType,
             default=DEFAULT_BASE_URL,
-            description="API root; point it at the emulator in tests and the demo.",
+            description="Smartlead API root, ending in /api/v1 (the emulator's, "
+            "http://127.0.0.1:PORT/api/v1, in tests and the demo).",
         ),
         th.Property(
             "campaign_ids",
@@ -133,7 +136,8 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "request_timeout_seconds",
-            th.NumberType,
+            # Whole seconds: Meltano 4 cannot pass a `decimal` setting set from the environment.
+            th.IntegerType,
             default=60,
             description="Timeout of one request, in seconds.",
         ),
@@ -157,6 +161,13 @@ class TapSmartlead(Tap):
             default=DEFAULT_MAX_CONCURRENCY,
             description="Requests in flight at once (all under the one rate limit); 1 is "
             "sequential.",
+        ),
+        th.Property(
+            "progress_interval_seconds",
+            th.IntegerType,
+            default=DEFAULT_INTERVAL_SECONDS,
+            description="Every this many seconds, log a progress line per active stream "
+            "(partitions done of total, records, requests, 429s, retries, time left); 0 is off.",
         ),
     ).to_dict()
 
@@ -187,6 +198,21 @@ class TapSmartlead(Tap):
         )
         _RUNTIMES.add(runtime)
         return runtime
+
+    @cached_property
+    def progress(self) -> ProgressReporter:
+        interval = self.config.get("progress_interval_seconds", DEFAULT_INTERVAL_SECONDS)
+        return ProgressReporter(int(interval), emit=self.logger.info)
+
+    @override
+    def sync_all(self) -> None:
+        self.progress.start()
+        try:
+            super().sync_all()
+        except BaseException:
+            self.progress.finish("stopped")
+            raise
+        self.progress.finish("finished")
 
     def start_date(self) -> dt.datetime:
         configured = parse_timestamp(self.config.get("start_date"))
@@ -249,6 +275,9 @@ def settings_problems(config: dict[str, Any]) -> list[str]:
         value = config.get(name)
         if isinstance(value, int) and value < low:
             problems.append(f"{name} must be at least {low}, got {value}.")
+    interval = config.get("progress_interval_seconds")
+    if isinstance(interval, (int, float)) and interval < 0:
+        problems.append(f"progress_interval_seconds must be 0 (off) or more, got {interval}.")
     timeout = config.get("request_timeout_seconds")
     if isinstance(timeout, (int, float)) and timeout <= 0:
         problems.append(f"request_timeout_seconds must be positive, got {timeout}.")
@@ -284,6 +313,10 @@ def unreadable_input_files(argv: list[str]) -> list[str]:
                 continue
             if not isinstance(content, dict):
                 problems.append(f"{flag[2:]} file {path} must hold a JSON object.")
+            elif flag == "--state":
+                problems += state_problems(path, content)
+            elif flag == "--catalog":
+                problems += catalog_problems(path, content, (s.name for s in STREAM_TYPES))
     return problems
 
 

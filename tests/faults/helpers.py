@@ -62,13 +62,15 @@ def run_tap_watched(
     state_path: str | None = None,
     watch: Watch | None = None,
     timeout: float = 240,
+    catalog: dict[str, Any] | str | None = None,
 ) -> TapRun:
     """Run ``tap-smartlead`` reading its stdout as it is written.
 
     ``config``/``state`` are written to files (a str verbatim, so it can be invalid JSON);
-    ``state_path`` is passed as it is (it may not exist). ``watch(message, process)`` sees every
-    stdout line as it arrives (``None`` for a line that is not JSON) and may signal the process
-    or change the emulator. The process is killed after ``timeout`` seconds.
+    ``state_path`` is passed as it is (it may not exist); ``catalog`` like ``state``.
+    ``watch(message, process)`` sees every stdout line as it arrives (``None`` for a line that
+    is not JSON) and may signal the process or change the emulator. The process is killed
+    after ``timeout`` seconds.
     """
     with tempfile.TemporaryDirectory(prefix="tap-smartlead-faults-") as tmp:
         config_path = Path(tmp) / "config.json"
@@ -82,6 +84,10 @@ def run_tap_watched(
             cmd += ["--state", str(path)]
         elif state_path is not None:
             cmd += ["--state", state_path]
+        if catalog is not None:
+            catalog_path = Path(tmp) / "catalog.json"
+            catalog_path.write_text(catalog if isinstance(catalog, str) else json.dumps(catalog))
+            cmd += ["--catalog", str(catalog_path)]
         err_path = Path(tmp) / "err"
         started = time.monotonic()
         with open(err_path, "wb") as err:

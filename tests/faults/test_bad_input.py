@@ -44,6 +44,7 @@ class BadInput:
     must_say: tuple[str | tuple[str, ...], ...]
     state: str | None = None
     state_path: str | None = None
+    catalog: str | None = None
     max_requests: int = 0  # requests the emulator may see
     max_seconds: float = 15.0
     # Runtime errors come from the tap's own handler: one `tap-smartlead: error: ...` line.
@@ -86,6 +87,40 @@ CASES = [
              state='{"bookmarks": {"campaigns": '),
     BadInput("campaign_id_that_does_not_exist", lambda e: good(e, campaign_ids=[999999]),
              ("999999", "campaign_ids"), max_requests=1, tap_error_line=True),
+    # The host's root instead of its API root: the campaign list answers 404.
+    BadInput("base_url_without_api_v1", lambda e: good(e, base_url=e.root_url),
+             ("base_url", "404", "campaigns list", "/api/v1"), max_requests=1,
+             tap_error_line=True),
+    BadInput("state_bookmarks_not_an_object", good,
+             ("state file", "state.json", "bookmarks", "must be an object"),
+             state='{"bookmarks": "x"}'),
+    BadInput("state_bookmarks_a_list", good, ("state file", "bookmarks", "got a list"),
+             state='{"bookmarks": []}'),
+    BadInput("state_stream_bookmark_not_an_object", good,
+             ("state file", 'bookmarks["campaign_leads"]', "must be an object"),
+             state='{"bookmarks": {"campaign_leads": "x"}}'),
+    BadInput("state_partitions_not_objects", good,
+             ("state file", "partitions", "list of objects"),
+             state='{"bookmarks": {"campaign_leads": {"partitions": ["x"]}}}'),
+    BadInput("state_is_meltano_wrapper", good, ("state file", "singer_state"),
+             state='{"singer_state": {"bookmarks": {}}}'),
+    BadInput("catalog_streams_not_a_list", good, ("catalog file", "streams", "must be a list"),
+             catalog='{"streams": "x"}'),
+    BadInput("catalog_without_streams", good, ("catalog file", "streams"), catalog="{}"),
+    BadInput("catalog_stream_without_id", good, ("catalog file", "tap_stream_id"),
+             catalog='{"streams": [{"stream": "campaigns"}]}'),
+    BadInput("catalog_unknown_stream", good, ("catalog file", "does not have", "nope"),
+             catalog='{"streams": [{"tap_stream_id": "nope", "schema": {}, "metadata": []}]}'),
+    BadInput("catalog_schema_not_an_object", good,
+             ("catalog file", "schema", "campaigns", "must be an object"),
+             catalog='{"streams": [{"tap_stream_id": "campaigns", "schema": "x", '
+                     '"metadata": []}]}'),
+    # Was a TypeError from urllib3 (the SDK reads JSON numbers as Decimal); whole seconds now.
+    BadInput("request_timeout_seconds_fractional",
+             lambda e: good(e, request_timeout_seconds=2.5),
+             ("request_timeout_seconds", "2.5", "integer")),
+    BadInput("progress_interval_negative", lambda e: good(e, progress_interval_seconds=-1),
+             ("progress_interval_seconds", "-1")),
 ]
 
 
@@ -109,7 +144,8 @@ def outcomes(account) -> dict[str, Outcome]:
     for case in CASES:
         emu.reset_stats()
         run = run_tap_watched(
-            case.config(emu), state=case.state, state_path=case.state_path, timeout=120
+            case.config(emu), state=case.state, state_path=case.state_path, timeout=120,
+            catalog=case.catalog,
         )
         found[case.name] = Outcome(run, emu.stats()["requests"])
     return found
@@ -162,7 +198,8 @@ def test_unreachable_host_is_retried_a_bounded_number_of_times(outcomes, account
 def test_rejected_key_is_reported_in_one_line_without_a_traceback(outcomes, account, leak_scan):
     _, secrets = account
     for name in ("wrong_api_key_401", "key_without_api_access_403",
-                 "campaign_id_that_does_not_exist"):
+                 "campaign_id_that_does_not_exist", "base_url_without_api_v1",
+                 "state_bookmarks_not_an_object", "catalog_stream_without_id"):
         run = outcomes[name].run
         leak_scan([*secrets, SUITE_API_KEY, WRONG_KEY, NO_ACCESS_KEY], run)
         assert "Traceback" not in run.stderr_text, summary(run, 60)

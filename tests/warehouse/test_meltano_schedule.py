@@ -1,0 +1,60 @@
+"""The daily schedule in meltano.yml: what cron, Airflow or Dagster run (`meltano schedule run
+daily-smartlead-to-postgres`) loads the account into PostgreSQL, and the next run of the same
+schedule is incremental (the job keeps its own state)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from smartlead_emulator.testing import EmulatorProcess
+from tests.conftest import MeltanoProject, PostgresServer
+from tests.warehouse.helpers import (
+    STREAM_KEYS,
+    meltano_tap_env,
+    run_tap,
+    start_date_days_ago,
+    tap_config,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.meltano]
+
+SCHEDULE = "daily-smartlead-to-postgres"
+JOB = "smartlead-to-postgres"
+SCHEMA = "scheduled"
+
+
+def test_meltano_yml_schedules_the_postgres_job_daily(meltano_project: MeltanoProject):
+    listed = json.loads(meltano_project.run("schedule", "list", "--format=json").stdout)
+    [schedule] = [s for s in listed["schedules"]["job"] if s["name"] == SCHEDULE]
+    assert schedule["interval"] == "@daily"
+    assert schedule["cron_interval"] == "0 0 * * *"
+    assert schedule["job"]["name"] == JOB
+    assert schedule["job"]["tasks"][0] == "tap-smartlead target-postgres"
+
+
+def test_schedule_run_loads_everything_then_runs_incrementally(
+    meltano_project: MeltanoProject, postgres: PostgresServer, tmp_path
+):
+    with EmulatorProcess(seed=19, campaigns=2, leads_per_campaign=15, mailboxes=2,
+                         rate_limit="none") as emu:
+        config = tap_config(emu, start_date_days_ago(60))
+        env = {**meltano_tap_env(config), **postgres.target_env(SCHEMA)}
+        expected = run_tap(config, tmp_path)
+        emu.reset_stats()
+        meltano_project.run("schedule", "run", SCHEDULE, env=env, timeout=600)
+        first_requests = emu.stats()["requests"]
+        with postgres.connect() as conn:
+            counts = {
+                stream: conn.execute(f'SELECT count(*) FROM "{SCHEMA}"."{stream}"').fetchone()[0]
+                for stream in STREAM_KEYS
+            }
+        assert counts == {s: len(expected.keys(s)) for s in STREAM_KEYS}
+
+        emu.advance(days=1)
+        emu.reset_stats()
+        meltano_project.run("schedule", "run", SCHEDULE, env=env, timeout=600)
+        second_requests = emu.stats()["requests"]
+    # The job's state carried over: the second run only asks for what changed.
+    assert 0 < second_requests < 0.6 * first_requests, (first_requests, second_requests)
