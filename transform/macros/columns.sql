@@ -74,7 +74,7 @@
 
 
 {% macro default__smartlead_cast(quoted, source_type, kind, target_type) -%}
-  {%- if kind == 'timestamp' and ('time zone' in source_type or source_type == 'timestamptz') -%}
+  {%- if kind == 'timestamp' and ('with time zone' in source_type or source_type == 'timestamptz') -%}
     ({{ quoted }} at time zone 'UTC')
   {%- elif kind == 'timestamp' and source_type in ('text', 'character varying') -%}
     (cast({{ quoted }} as timestamptz) at time zone 'UTC')
@@ -90,7 +90,7 @@
 {%- endmacro %}
 
 {% macro duckdb__smartlead_cast(quoted, source_type, kind, target_type) -%}
-  {%- if kind == 'timestamp' and ('time zone' in source_type or source_type == 'timestamptz') -%}
+  {%- if kind == 'timestamp' and ('with time zone' in source_type or source_type == 'timestamptz') -%}
     timezone('UTC', {{ quoted }})
   {%- elif kind == 'timestamp' and source_type == 'varchar' -%}
     timezone('UTC', cast({{ quoted }} as timestamptz))

@@ -43,3 +43,17 @@ where _smartlead_rank = 1
   (cast({{ part }} as {{ smartlead_type('number') }})
    / nullif(cast({{ whole }} as {{ smartlead_type('number') }}), 0))
 {%- endmacro %}
+
+
+{#- The earlier of two timestamps, ignoring NULLs (least() treats NULL differently per warehouse). -#}
+{% macro smartlead_earliest(a, b) -%}
+  case when {{ a }} is null then {{ b }}
+       when {{ b }} is null or {{ a }} <= {{ b }} then {{ a }}
+       else {{ b }} end
+{%- endmacro %}
+
+
+{#- 1 when `condition` holds, else 0 (a count as a sum, on every warehouse). -#}
+{% macro smartlead_flag(condition) -%}
+  case when {{ condition }} then 1 else 0 end
+{%- endmacro %}
