@@ -5,7 +5,8 @@
 #    8 mailboxes) and the seed's rate limit (10 requests per 2 s) on a free port;
 # 2. `meltano install` (plugin venvs under .meltano/, from PyPI and this checkout);
 # 3. `meltano run --full-refresh tap-smartlead target-duckdb` into output/smartlead.duckdb;
-# 4. prints the rows per table, the emulator's request and 429 counts and the wall time.
+# 4. prints the rows per table, the emulator's request and 429 counts and the wall time;
+# 5. builds and tests the dbt models and writes the report (scripts/demo_models.sh).
 # The emulator is stopped however the script ends.
 set -euo pipefail
 
@@ -141,3 +142,6 @@ if len(counts) != 13:
     sys.exit(f"demo: expected 13 tables, found {len(counts)}: {sorted(counts)}")
 PY
 echo "demo: wall time $(elapsed "$demo_start" "$(now)") s (emulator, meltano install, run)"
+
+# -- 5. dbt models and the report ----------------------------------------------------------------
+bash "$ROOT/scripts/demo_models.sh" "$DATABASE"
