@@ -148,7 +148,7 @@ def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
     ).encode(
         x=alt.X("date:T", timeUnit="utcyearmonthdate", title="day (UTC)"),
         y=alt.Y("sum(replies):Q", title="replies", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("campaign:N", title="campaign"),
+        color=alt.Color("campaign:N", title="campaign", legend=alt.Legend(labelLimit=400)),
         tooltip=["date:N", "campaign:N", "replies:Q"],
     ).properties(width=720, height=240)
 
@@ -161,7 +161,7 @@ def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
     ).properties(width=220, height=180).facet(
         facet=alt.Facet("campaign:N", title=None), columns=3,
         title="Step and variant funnel: emails sent, opened, clicked, replied to",
-    ).resolve_scale(x="independent")
+    ).resolve_scale(x="independent", xOffset="independent")
 
     colors = alt.Scale(domain=["warmup inbox", "warmup spam", "campaign sends"],
                        range=["#4c9a2a", "#d62728", "#1f77b4"])
@@ -190,7 +190,8 @@ def chart_rows(spec: dict[str, Any]) -> list[Row]:
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Smartlead report</title>
 <style>body{{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}}
-figure{{margin:2em 0}} figcaption{{color:#666;font-size:90%}}</style></head>
+figure{{margin:2em 0}} figcaption{{color:#666;font-size:90%}}
+svg{{max-width:100%;height:auto;overflow:visible}}</style></head>
 <body><h1>Smartlead report</h1>
 <p>From the dbt marts in {source}, {generated}. PNGs of each chart are beside this file.</p>
 {figures}
