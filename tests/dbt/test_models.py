@@ -90,10 +90,14 @@ def test_incremental_rounds_bring_new_activity_into_the_marts(built: Built) -> N
 def test_incremental_mailbox_health_keeps_warmup_days_the_api_forgot(built: Built) -> None:
     mart = "smartlead__mailbox_health_daily"
     incremental, fresh = built.postgres_incremental.mart(mart), built.postgres_fresh.mart(mart)
-    first_warmup: dict[Any, Any] = {}
-    for (mailbox, day), row in fresh.items():
-        if row["warmup_sent_count"]:
-            first_warmup[mailbox] = min(day, first_warmup.get(mailbox, day))
+    # The first day of warmup the fresh full sync could still see, per mailbox.
+    first_warmup: dict[Any, Any] = {
+        row["email_account_id"]: row["first_day"]
+        for row in built.postgres_fresh.query(
+            "select email_account_id, min(warmup_date) as first_day "
+            f"from {built.postgres_fresh.staging}.stg_smartlead__warmup_stats "
+            "group by email_account_id")
+    }
     assert set(fresh) <= set(incremental), sorted(set(fresh) - set(incremental))[:5]
     problems = []
     for key, row in incremental.items():
