@@ -11,7 +11,9 @@
   {%- set found = {} -%}
   {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-      {%- do found.update({column.name | lower: column.data_type | lower}) -%}
+      {#- dtype: the warehouse's own type name (data_type would spell strings as
+          "character varying(n)") -#}
+      {%- do found.update({column.name | lower: column.dtype | lower}) -%}
     {%- endfor -%}
     {%- if not found -%}
       {{ exceptions.raise_compiler_error(
@@ -64,8 +66,13 @@
   {#- `<clean expression> as <alias or name>` for source column `name` cast to `kind`. -#}
   {%- set target_type = smartlead_type(kind) -%}
   {%- if name | lower in columns -%}
+    {#- The type's family: "varchar(255)" is a varchar, "character varying" a text. -#}
+    {%- set source_type = columns[name | lower].split('(')[0] | trim -%}
+    {%- if source_type in ('character varying', 'character', 'varchar', 'text', 'string', 'char') -%}
+      {%- set source_type = 'text' -%}
+    {%- endif -%}
     {%- set expr = adapter.dispatch('smartlead_cast', 'smartlead')(
-          adapter.quote(name), columns[name | lower], kind, target_type) -%}
+          adapter.quote(name), source_type, kind, target_type) -%}
   {%- else -%}
     {%- set expr = 'cast(null as ' ~ target_type ~ ')' -%}
   {%- endif -%}
@@ -76,9 +83,9 @@
 {% macro default__smartlead_cast(quoted, source_type, kind, target_type) -%}
   {%- if kind == 'timestamp' and ('with time zone' in source_type or source_type == 'timestamptz') -%}
     ({{ quoted }} at time zone 'UTC')
-  {%- elif kind == 'timestamp' and source_type in ('text', 'character varying') -%}
+  {%- elif kind == 'timestamp' and source_type == 'text' -%}
     (cast({{ quoted }} as timestamptz) at time zone 'UTC')
-  {%- elif kind == 'date' and source_type in ('text', 'character varying') -%}
+  {%- elif kind == 'date' and source_type == 'text' -%}
     cast(substring({{ quoted }} from 1 for 10) as date)
   {%- elif kind == 'json' and source_type in ('array', '_jsonb', 'jsonb[]') -%}
     to_jsonb({{ quoted }})
@@ -92,12 +99,12 @@
 {% macro duckdb__smartlead_cast(quoted, source_type, kind, target_type) -%}
   {%- if kind == 'timestamp' and ('with time zone' in source_type or source_type == 'timestamptz') -%}
     timezone('UTC', {{ quoted }})
-  {%- elif kind == 'timestamp' and source_type == 'varchar' -%}
+  {%- elif kind == 'timestamp' and source_type == 'text' -%}
     timezone('UTC', cast({{ quoted }} as timestamptz))
-  {%- elif kind == 'date' and source_type == 'varchar' -%}
+  {%- elif kind == 'date' and source_type == 'text' -%}
     cast(substr({{ quoted }}, 1, 10) as date)
-  {%- elif kind == 'json' and source_type != 'json' -%}
-    to_json({{ quoted }})
+  {%- elif kind == 'json' and source_type not in ('json', 'text') -%}
+    to_json({{ quoted }})  {#- a STRUCT or LIST: its JSON form; text is parsed by the cast -#}
   {%- else -%}
     cast({{ quoted }} as {{ target_type }})
   {%- endif -%}
@@ -114,7 +121,7 @@
 {%- endmacro %}
 
 {% macro bigquery__smartlead_cast(quoted, source_type, kind, target_type) -%}
-  {%- if kind == 'json' and source_type == 'string' -%}
+  {%- if kind == 'json' and source_type == 'text' -%}
     safe.parse_json({{ quoted }})
   {%- elif kind == 'json' and source_type != 'json' -%}
     to_json({{ quoted }})
