@@ -6,7 +6,8 @@
 # 2. `meltano install` (plugin venvs under .meltano/, from PyPI and this checkout);
 # 3. `meltano run --full-refresh tap-smartlead target-duckdb` into output/smartlead.duckdb,
 #    showing the tap's progress lines (every 15 s per stream) as they come;
-# 4. prints the rows per table, the emulator's request and 429 counts and the wall time.
+# 4. prints the rows per table, the emulator's request and 429 counts and the wall time;
+# 5. builds and tests the dbt models and writes the report (scripts/demo_models.sh).
 # The emulator is stopped however the script ends.
 #
 # PLAN (make demo PLAN=...): the rate limit both the emulator enforces and the tap is told,
@@ -161,3 +162,6 @@ if len(counts) != 13:
     sys.exit(f"demo: expected 13 tables, found {len(counts)}: {sorted(counts)}")
 PY
 echo "demo: wall time $(elapsed "$demo_start" "$(now)") s (emulator, meltano install, run)"
+
+# -- 5. dbt models and the report ----------------------------------------------------------------
+bash "$ROOT/scripts/demo_models.sh" "$DATABASE"

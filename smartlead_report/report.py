@@ -1,0 +1,225 @@
+"""Read the marts, build three charts, write ``report.html`` and one PNG per chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import html
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+Row = dict[str, Any]
+
+# The marts the report reads, and the columns it needs from each.
+MART_QUERIES: dict[str, str] = {
+    "campaign_performance_daily": (
+        "select campaign_id, campaign_name, activity_date, sent_count, reply_count "
+        "from {schema}.smartlead__campaign_performance_daily"
+    ),
+    "step_variant_performance": (
+        "select campaign_id, campaign_name, seq_number, variant_id, variant_label, sent_count, "
+        "opened_count, clicked_count, replied_count "
+        "from {schema}.smartlead__step_variant_performance"
+    ),
+    "mailbox_health_daily": (
+        "select email_account_id, from_email, activity_date, warmup_inbox_count, "
+        "warmup_spam_count, campaign_sent_count, current_warmup_reputation "
+        "from {schema}.smartlead__mailbox_health_daily"
+    ),
+}
+
+CHARTS = ("replies_per_day", "step_variant_funnel", "mailbox_health")
+MAILBOX_DAYS = 14  # the mailbox chart shows the last two weeks: warmup stats cover 7 days
+FUNNEL_STAGES = ("sent", "opened", "clicked", "replied")
+
+
+@dataclass(frozen=True)
+class Marts:
+    """The mart rows the report draws, as plain JSON-ready dictionaries."""
+
+    campaign_performance_daily: list[Row]
+    step_variant_performance: list[Row]
+    mailbox_health_daily: list[Row]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: dates as ISO strings, decimals as numbers."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _read(query: Callable[[str], tuple[list[str], Sequence[Sequence[Any]]]], schema: str) -> Marts:
+    tables: dict[str, list[Row]] = {}
+    for name, sql in MART_QUERIES.items():
+        columns, rows = query(sql.format(schema=schema))
+        tables[name] = [
+            {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+            for row in rows
+        ]
+    return Marts(**tables)
+
+
+def read_marts_duckdb(path: str | Path, schema: str = "smartlead_marts") -> Marts:
+    """The marts from the DuckDB file dbt wrote (read-only)."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+
+        def query(sql: str) -> tuple[list[str], Sequence[Sequence[Any]]]:
+            cursor = conn.execute(sql)
+            return [c[0] for c in cursor.description], cursor.fetchall()
+
+        return _read(query, schema)
+
+
+def read_marts_postgres(conninfo: str, schema: str = "smartlead_marts") -> Marts:
+    """The marts from PostgreSQL (``conninfo``: a libpq connection string or URL)."""
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn:
+
+        def query(sql: str) -> tuple[list[str], Sequence[Sequence[Any]]]:
+            cursor = conn.execute(sql)
+            return [c.name for c in cursor.description or []], cursor.fetchall()
+
+        return _read(query, schema)
+
+
+# -- chart data: what each chart draws, row by row ---------------------------------------------
+
+
+def replies_rows(marts: Marts) -> list[Row]:
+    """Replies per campaign per day, days with at least one reply."""
+    return sorted(
+        ({"date": r["activity_date"], "campaign": r["campaign_name"] or str(r["campaign_id"]),
+          "replies": r["reply_count"]}
+         for r in marts.campaign_performance_daily if r["reply_count"]),
+        key=lambda r: (r["date"], r["campaign"]),
+    )
+
+
+def funnel_rows(marts: Marts) -> list[Row]:
+    """Per campaign, step and variant: emails sent, opened, clicked and replied to."""
+    rows = []
+    for r in marts.step_variant_performance:
+        step = f"step {r['seq_number']} · {r['variant_label'] or r['variant_id'] or '-'}"
+        counts = (r["sent_count"], r["opened_count"], r["clicked_count"], r["replied_count"])
+        for order, (stage, count) in enumerate(zip(FUNNEL_STAGES, counts, strict=True)):
+            rows.append({"campaign": r["campaign_name"] or str(r["campaign_id"]), "step": step,
+                         "stage": stage, "order": order, "emails": count})
+    return sorted(rows, key=lambda r: (r["campaign"], r["step"], r["order"]))
+
+
+def mailbox_rows(marts: Marts) -> list[Row]:
+    """Per mailbox and day of the last MAILBOX_DAYS: warmup inbox, warmup spam, campaign sends."""
+    days = [r["activity_date"] for r in marts.mailbox_health_daily]
+    if not days:
+        return []
+    first = (dt.date.fromisoformat(max(days)) - dt.timedelta(days=MAILBOX_DAYS - 1)).isoformat()
+    rows = []
+    for r in marts.mailbox_health_daily:
+        if r["activity_date"] < first:
+            continue
+        reputation = r["current_warmup_reputation"]
+        mailbox = r["from_email"] + (f" (reputation {reputation:g}%)" if reputation is not None
+                                     else "")
+        for group, kind, count in (("warmup", "warmup inbox", r["warmup_inbox_count"]),
+                                   ("warmup", "warmup spam", r["warmup_spam_count"]),
+                                   ("campaign", "campaign sends", r["campaign_sent_count"])):
+            rows.append({"mailbox": mailbox, "date": r["activity_date"], "group": group,
+                         "kind": kind, "emails": count})
+    return sorted(rows, key=lambda r: (r["mailbox"], r["date"], r["kind"]))
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
+    replies = alt.Chart(alt.Data(values=replies_rows(marts)), title="Replies per day").mark_bar(
+    ).encode(
+        x=alt.X("date:T", timeUnit="utcyearmonthdate", title="day (UTC)"),
+        y=alt.Y("sum(replies):Q", title="replies", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("campaign:N", title="campaign", legend=alt.Legend(labelLimit=400)),
+        tooltip=["date:N", "campaign:N", "replies:Q"],
+    ).properties(width=720, height=240)
+
+    funnel = alt.Chart(alt.Data(values=funnel_rows(marts))).mark_bar().encode(
+        x=alt.X("step:N", title=None),
+        xOffset=alt.XOffset("stage:N", sort=list(FUNNEL_STAGES)),
+        y=alt.Y("emails:Q", title="emails"),
+        color=alt.Color("stage:N", sort=list(FUNNEL_STAGES), title="stage"),
+        tooltip=["campaign:N", "step:N", "stage:N", "emails:Q"],
+    ).properties(width=220, height=180).facet(
+        facet=alt.Facet("campaign:N", title=None), columns=3,
+        title="Step and variant funnel: emails sent, opened, clicked, replied to",
+    ).resolve_scale(x="independent", xOffset="independent")
+
+    colors = alt.Scale(domain=["warmup inbox", "warmup spam", "campaign sends"],
+                       range=["#4c9a2a", "#d62728", "#1f77b4"])
+    mailboxes = alt.Chart(alt.Data(values=mailbox_rows(marts))).mark_bar().encode(
+        x=alt.X("date:O", title=None),
+        xOffset=alt.XOffset("group:N"),
+        y=alt.Y("sum(emails):Q", title="emails"),
+        color=alt.Color("kind:N", scale=colors, title=None),
+        tooltip=["mailbox:N", "date:N", "kind:N", "emails:Q"],
+    ).properties(width=330, height=140).facet(
+        facet=alt.Facet("mailbox:N", title=None), columns=2,
+        title=f"Mailbox health, last {MAILBOX_DAYS} days: warmup inbox vs spam, campaign sends",
+    )
+    return {"replies_per_day": replies, "step_variant_funnel": funnel,
+            "mailbox_health": mailboxes}
+
+
+def chart_rows(spec: dict[str, Any]) -> list[Row]:
+    """The data rows a Vega-Lite spec draws (inline ``data.values`` or a named dataset)."""
+    data = spec.get("data") or {}
+    if "values" in data:
+        return list(data["values"])
+    return list(spec.get("datasets", {}).get(data.get("name"), []))
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Smartlead report</title>
+<style>body{{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}}
+figure{{margin:2em 0}} figcaption{{color:#666;font-size:90%}}
+svg{{max-width:100%;height:auto;overflow:visible}}</style></head>
+<body><h1>Smartlead report</h1>
+<p>From the dbt marts in {source}, {generated}. PNGs of each chart are beside this file.</p>
+{figures}
+</body></html>
+"""
+
+
+def write_report(marts: Marts, out_dir: str | Path, source: str = "the warehouse") -> Path:
+    """Write ``report.html`` (SVG charts inline, Vega-Lite specs embedded) and a PNG per chart."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = []
+    for name, chart in build_charts(marts).items():
+        spec = chart.to_dict()
+        (out / f"{name}.png").write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
+        svg = vl_convert.vegalite_to_svg(spec)
+        embedded = json.dumps(spec).replace("</", "<\\/")  # no "</script>" inside the tag
+        figures.append(
+            f'<figure id="{name}">{svg}'
+            f'<figcaption><a href="{name}.png">{name}.png</a></figcaption>'
+            f'<script type="application/json" class="vega-lite-spec" data-chart="{name}">'
+            f"{embedded}</script></figure>"
+        )
+    page = PAGE.format(
+        source=html.escape(source),
+        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        figures="\n".join(figures),
+    )
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

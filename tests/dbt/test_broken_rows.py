@@ -1,0 +1,88 @@
+"""A test of the tests: rows broken on purpose in a copy of a synced DuckDB file make the dbt
+build fail on the tests that guard against them; a duplicate of a primary key from another
+extraction does not (the latest extraction wins)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.dbt.conftest import DbtRun, Synced, duckdb_project
+
+pytestmark = [pytest.mark.integration, pytest.mark.meltano, pytest.mark.postgres]
+
+
+def build_on_broken_copy(synced: Synced, tmp_path: Path, *statements: str) -> DbtRun:
+    raw = tmp_path / "broken.duckdb"
+    shutil.copyfile(synced.duckdb_full, raw)
+    with duckdb.connect(str(raw)) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return duckdb_project(raw, tmp_path / "models.duckdb", tmp_path / "dbt").build()
+
+
+def failed_tests(run: DbtRun) -> list[str]:
+    return sorted(node.split(".")[2] for node, status in run.results.items()
+                  if node.startswith("test.") and status in ("fail", "error"))
+
+
+def test_a_statistics_row_of_a_campaign_that_does_not_exist_fails_a_relationships_test(
+    synced: Synced, tmp_path: Path,
+) -> None:
+    run = build_on_broken_copy(
+        synced, tmp_path,
+        "INSERT INTO smartlead.campaign_statistics "
+        "SELECT * REPLACE (999999 AS campaign_id, 'orphan-stats-id' AS stats_id) "
+        "FROM smartlead.campaign_statistics LIMIT 1",
+    )
+    assert run.returncode != 0
+    assert failed_tests(run) == [
+        "relationships_stg_smartlead__campaign_statistics_campaign_id__campaign_id__ref_"
+        "stg_smartlead__campaigns_"
+    ], run.output[-3000:]
+
+
+def test_a_lead_twice_in_one_campaign_fails_the_funnel_key_and_the_lead_count_cross_check(
+    synced: Synced, tmp_path: Path,
+) -> None:
+    run = build_on_broken_copy(
+        synced, tmp_path,
+        "INSERT INTO smartlead.campaign_leads "
+        "SELECT * REPLACE (campaign_lead_map_id + 1000000 AS campaign_lead_map_id) "
+        "FROM smartlead.campaign_leads ORDER BY campaign_lead_map_id LIMIT 1",
+    )
+    assert run.returncode != 0
+    failed = failed_tests(run)
+    assert "smartlead_unique_key_smartlead__lead_funnel_campaign_id__lead_id" in failed, failed
+    assert "cross_check_leads_match_analytics_lead_stats" in failed, failed
+
+
+def test_an_older_extraction_of_a_key_loses_and_a_newer_one_wins(
+    synced: Synced, tmp_path: Path,
+) -> None:
+    run = build_on_broken_copy(
+        synced, tmp_path,
+        # As an append-only loader keeps it: the same table without its primary key.
+        "CREATE TABLE smartlead.appended AS SELECT * FROM smartlead.campaigns",
+        "DROP TABLE smartlead.campaigns",
+        "ALTER TABLE smartlead.appended RENAME TO campaigns",
+        "INSERT INTO smartlead.campaigns SELECT * REPLACE ('stale name' AS name, "
+        "_sdc_batched_at - INTERVAL 1 DAY AS _sdc_batched_at) "
+        "FROM smartlead.campaigns ORDER BY id LIMIT 1",
+        "INSERT INTO smartlead.campaigns SELECT * REPLACE ('renamed since' AS name, "
+        "_sdc_batched_at + INTERVAL 1 DAY AS _sdc_batched_at) "
+        "FROM smartlead.campaigns ORDER BY id DESC LIMIT 1",
+    )
+    run.check()
+    with duckdb.connect(str(tmp_path / "models.duckdb"), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT campaign_id, campaign_name FROM smartlead_staging.stg_smartlead__campaigns "
+            "ORDER BY campaign_id").fetchall()
+    with duckdb.connect(str(synced.duckdb_full), read_only=True) as conn:
+        original = conn.execute("SELECT id, name FROM smartlead.campaigns ORDER BY id").fetchall()
+    assert [campaign for campaign, _ in rows] == [campaign for campaign, _ in original]
+    assert rows[0] == original[0], "an older extraction must not replace the row"
+    assert rows[-1] == (original[-1][0], "renamed since"), "the newer extraction must win"
