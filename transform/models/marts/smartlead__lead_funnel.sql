@@ -34,6 +34,11 @@ categories as (
   select * from {{ ref('stg_smartlead__lead_categories') }}
 ),
 
+-- The API's own per-lead counts and interest flag (the leads export), where synced.
+engagement as (
+  select * from {{ ref('stg_smartlead__lead_engagement') }}
+),
+
 joined as (
   select
     leads.campaign_id,
@@ -48,6 +53,7 @@ joined as (
     leads.lead_category_id,
     categories.category_name,
     coalesce(
+      engagement.is_interested,
       categories.sentiment_type = 'positive',
       categories.category_name in (
         {%- for name in var('smartlead_interested_categories') %}
@@ -64,7 +70,10 @@ joined as (
       as first_replied_at,
     cast(coalesce(statistics.emails_sent, 0) as bigint) as emails_sent,
     cast(coalesce(messages.replies, 0) as bigint) as replies_received,
-    statistics.last_step_sent,
+    coalesce(statistics.last_step_sent, engagement.last_email_sequence_sent) as last_step_sent,
+    engagement.open_count as api_open_count,
+    engagement.click_count as api_click_count,
+    engagement.reply_count as api_reply_count,
     coalesce(statistics.bounced, 0) = 1 as is_bounced,
     coalesce(statistics.unsubscribed, 0) = 1 or coalesce(leads.is_unsubscribed, false)
       as is_unsubscribed
@@ -75,6 +84,9 @@ joined as (
     on messages.campaign_id = leads.campaign_id and messages.lead_id = leads.lead_id
   left join categories
     on categories.lead_category_id = leads.lead_category_id
+  left join engagement
+    on engagement.campaign_id = leads.campaign_id
+    and engagement.campaign_lead_map_id = leads.campaign_lead_map_id
 )
 
 select

@@ -1,0 +1,32 @@
+-- Per-lead engagement from the campaign's CSV export: the API's own open, click and reply
+-- counts, `is_interested` and the last step sent.
+with engagement as (
+{{ smartlead_staging('lead_engagement', keys=['campaign_id', 'campaign_lead_map_id'], columns=[
+    ['campaign_id', 'id'],
+    ['campaign_lead_map_id', 'id'],
+    ['id', 'id', 'lead_id'],
+    ['status', 'text'],
+    ['category', 'text'],
+    ['is_interested', 'boolean'],
+    ['last_email_sequence_sent', 'count'],
+    ['open_count', 'count'],
+    ['click_count', 'count'],
+    ['reply_count', 'count'],
+    ['extra_fields', 'json'],
+]) }}
+)
+
+select
+  campaign_id,
+  campaign_lead_map_id,
+  lead_id,
+  upper(status) as status,
+  category as category_name,
+  is_interested,
+  last_email_sequence_sent,
+  coalesce(open_count, 0) as open_count,
+  coalesce(click_count, 0) as click_count,
+  coalesce(reply_count, 0) as reply_count,
+  extra_fields,
+  extracted_at
+from engagement
