@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mailboxes", type=int, default=8)
     p.add_argument("--clients", type=int, default=3)
     p.add_argument("--vanishing-campaigns", type=int, default=0)
+    p.add_argument("--active-campaigns", type=int, default=None,
+                   help="only the first N campaigns get activity on advance (default: all)")
     p.add_argument("--envelope", choices=("bare", "ok", "mixed"), default="mixed")
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
     p.add_argument("--rate-limit-requests", type=int)
@@ -85,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, name) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
+    if args.active_campaigns is not None and args.active_campaigns < 0:
+        print("smartlead-emulator: --active-campaigns must be >= 0", file=sys.stderr)
+        return 2
     if args.mailboxes < 1 and args.campaigns > 0:
         print("smartlead-emulator: campaigns need at least one mailbox", file=sys.stderr)
         return 2
@@ -98,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mailboxes=args.mailboxes,
         clients=args.clients,
         vanishing_campaigns=args.vanishing_campaigns,
+        active_campaigns=args.active_campaigns,
     )
     built = time.perf_counter() - started
     config = Config(

@@ -88,8 +88,12 @@ class Dataset:
         mailboxes: int = 8,
         clients: int = 3,
         vanishing_campaigns: int = 0,
+        active_campaigns: int | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        # Campaigns past this many (in creation order) are idle: `advance` leaves them as they
+        # are, as an agency's finished campaigns stay. None: every campaign is active.
+        self.active_campaigns = active_campaigns
         self.seed = seed
         self.now = now
         self.days_advanced = 0
@@ -445,6 +449,13 @@ class Dataset:
             last.is_unsubscribed = True
 
     # -- lookups --------------------------------------------------------------------------
+
+    def is_active(self, campaign: Campaign) -> bool:
+        """Whether `advance` gives this campaign new leads, sends, replies, opens and clicks."""
+        if campaign.vanished:
+            return False
+        return (self.active_campaigns is None
+                or campaign.id - CAMPAIGN_ID_BASE < self.active_campaigns)
 
     def campaign(self, campaign_id: int) -> Campaign | None:
         return self.campaigns_by_id.get(campaign_id)
