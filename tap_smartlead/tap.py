@@ -115,6 +115,14 @@ class TapSmartlead(Tap):
             description="Length in seconds of the sliding window of rate_limit_requests.",
         ),
         th.Property(
+            "rate_limit_share",
+            th.NumberType,
+            default=1.0,
+            description="Share (0..1] of every request budget this tap may use: the configured "
+            "one, the one it detects from bare 429s, X-RateLimit-Remaining. The rest is left to "
+            "other integrations of the same account (the limit is per account).",
+        ),
+        th.Property(
             "analytics_window_days",
             th.IntegerType,
             default=30,
@@ -169,6 +177,7 @@ class TapSmartlead(Tap):
         limiter = RateLimiter(
             int(self.config.get("rate_limit_requests", 10)),
             float(self.config.get("rate_limit_window_seconds", 2)),
+            share=float(self.config.get("rate_limit_share", 1.0)),
         )
         runtime = SharedRuntime(
             limiter=limiter,
@@ -238,6 +247,9 @@ def settings_problems(config: dict[str, Any]) -> list[str]:
         value = config.get(name)
         if isinstance(value, int) and value < low:
             problems.append(f"{name} must be at least {low}, got {value}.")
+    share = config.get("rate_limit_share")
+    if isinstance(share, (int, float)) and not 0 < share <= 1:
+        problems.append(f"rate_limit_share must be within (0, 1], got {share}.")
     timeout = config.get("request_timeout_seconds")
     if isinstance(timeout, (int, float)) and timeout <= 0:
         problems.append(f"request_timeout_seconds must be positive, got {timeout}.")
