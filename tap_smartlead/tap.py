@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import traceback
 import weakref
 from functools import cached_property
@@ -18,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.errors import SmartleadError
 from tap_smartlead.rate_limit import RateLimiter
@@ -63,6 +65,7 @@ STREAM_TYPES: list[type[Stream]] = [
 ]
 
 _RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
+_ACTIVITY_LOCK = threading.Lock()
 
 
 class TapSmartlead(Tap):
@@ -70,6 +73,7 @@ class TapSmartlead(Tap):
 
     name = "tap-smartlead"
     last_checkpoint = 0.0  # monotonic time of the last mid-stream STATE message
+    _activity: ActivityDetector | None = None
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -149,6 +153,15 @@ class TapSmartlead(Tap):
             "bookmark, covering clock skew and late-arriving events.",
         ),
         th.Property(
+            "skip_idle_campaigns",
+            th.BooleanType,
+            default=True,
+            description="Incremental runs skip the statistics, leads, message history and "
+            "current analytics window of campaigns whose analytics counts did not move since "
+            "the last run (docs/agency-scale.md says what that can hide). false: ask every "
+            "campaign.",
+        ),
+        th.Property(
             "max_concurrency",
             th.IntegerType,
             default=DEFAULT_MAX_CONCURRENCY,
@@ -185,6 +198,19 @@ class TapSmartlead(Tap):
         )
         _RUNTIMES.add(runtime)
         return runtime
+
+    @property
+    def activity(self) -> ActivityDetector:
+        """One per run: each campaign's analytics, fetched once, and its activity fingerprint."""
+        with _ACTIVITY_LOCK:  # first asked for by worker threads planning campaigns at once
+            if self._activity is None:
+                analytics = self.streams["campaign_analytics"]
+                assert isinstance(analytics, CampaignAnalyticsStream)
+                self._activity = ActivityDetector(
+                    analytics.fetch_analytics,
+                    enabled=bool(self.config.get("skip_idle_campaigns", True)),
+                )
+            return self._activity
 
     def start_date(self) -> dt.datetime:
         configured = parse_timestamp(self.config.get("start_date"))
