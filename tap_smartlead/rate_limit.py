@@ -103,6 +103,11 @@ class RateLimiter:
     a few percent, without a 429. A bare 429 despite the learned limit lowers it by 10 %; clean
     stretches of five learned windows raise it by one request again, up to what was measured.
 
+    When the slot frees within two configured windows of the 429, or fewer requests than the
+    configured limit were accepted before it (a run restarted at once meets its predecessor's
+    requests in the server's window), the window is no longer than configured and nothing is
+    learned: the pace loses a quarter, and five clean windows give back one request at a time.
+
     ``share`` (0 < share <= 1) leaves the rest of every budget to other integrations of the
     same account: the configured limit, any learned limit, and X-RateLimit-Remaining (the
     limiter waits for the reset once only ``(1 - share) * X-RateLimit-Limit`` remain).
@@ -147,6 +152,8 @@ class RateLimiter:
         # The server's limit as measured: (requests, window seconds), and when it last changed.
         self.learned: tuple[int, float] | None = None
         self._measured = 0  # the learned requests as measured, before any 429 lowered them
+        # When the configured pace was last lowered (short-window 429s); None: not lowered.
+        self._lowered_at: float | None = None
         self._learned_at = 0.0
         self.total_wait_seconds = 0.0
         self.starts = 0
@@ -264,13 +271,24 @@ class RateLimiter:
             # The first accepted probe: the server's window freed a slot by `started`.
             stretch = [s for s in self._accepted if probe.stretch_since < s <= probe.began]
             first = stretch[0] if stretch else probe.began
-            window = max(started - first, self.safety_seconds)
-            self.learned = (max(1, len(stretch)), window)
-            self._measured = self.learned[0]
-            self._learned_at = started
-            self._stretch_since = started
+            window = started - first
             self._probe = None
-            requests = self.learned_requests
+            self._stretch_since = started
+            longer = started - probe.began > 2 * self.window_seconds
+            if len(stretch) < self.max_requests or not longer:
+                # A slot freed within about one configured window, or too few of our requests
+                # were accepted to tell (a run restarted at once meets its predecessor's
+                # requests in the server's window): the window is no longer than configured,
+                # only the count is lower. A quarter off the pace; clean windows restore it.
+                self.max_requests = max(1, math.floor(self.max_requests * 0.75))
+                self._lowered_at = started
+                learned = None
+            else:
+                learned = self.learned = (len(stretch), window)
+                self._measured = len(stretch)
+                self._learned_at = started
+            requests = self.learned_requests if learned else self.max_requests
+            window = window if learned else self.window_seconds
         LOGGER.warning(
             "Rate limited (429) without Retry-After: the server's limit is stricter than the "
             "configured %d per %gs; detected limit now paced at %d per %.1fs.",
@@ -312,7 +330,14 @@ class RateLimiter:
         )
 
     def _recover_locked(self, now: float) -> None:
-        if self.learned is None or self._probe is not None:
+        if self._probe is not None:
+            return
+        ceiling = max(1, math.floor(self.configured_requests * self.share))
+        lowered = self._lowered_at
+        if lowered is not None and now - lowered >= self.window_seconds * RECOVERY_WINDOWS:
+            self.max_requests = min(ceiling, self.max_requests + 1)
+            self._lowered_at = None if self.max_requests == ceiling else now
+        if self.learned is None:
             return
         requests, window = self.learned
         if requests >= self._measured or now - self._learned_at < window * RECOVERY_WINDOWS:
