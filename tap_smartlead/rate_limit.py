@@ -303,6 +303,8 @@ class RateLimiter:
             now = self._clock()
             if self._probe is not None:
                 return  # a probe (or a request in flight before the first 429): keep probing
+            if started <= self._stretch_since:
+                return  # started before the last probe was accepted: that episode's news
             if self.learned is not None:
                 if started <= self._learned_at:
                     return  # the same burst: already lowered for it
