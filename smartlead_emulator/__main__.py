@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vanish-after", type=int,
                    help="the newest regular campaign answers this many child requests, "
                         "then vanishes (deleted mid-sync)")
+    p.add_argument("--active-campaigns", type=int, default=None,
+                   help="only the first N campaigns get activity on advance (default: all)")
     p.add_argument("--envelope", choices=("bare", "ok", "mixed"),
                    help="default: bare in live mode, mixed otherwise")
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
@@ -95,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (getattr(args, name) or 0) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
+    if args.active_campaigns is not None and args.active_campaigns < 0:
+        print("smartlead-emulator: --active-campaigns must be >= 0", file=sys.stderr)
+        return 2
     if args.mailboxes < 1 and args.campaigns > 0:
         print("smartlead-emulator: campaigns need at least one mailbox", file=sys.stderr)
         return 2
@@ -111,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shapes=args.shapes,
         vanish_answer=args.vanish_answer,
         vanish_after=args.vanish_after,
+        active_campaigns=args.active_campaigns,
     )
     built = time.perf_counter() - started
     config = Config(

@@ -1,6 +1,7 @@
 """`advance()`: move the clock one day at a time and create that day's activity.
 
 Invariants the tap's incremental logic relies on (and tests check):
+- idle campaigns (`--active-campaigns`) do not change at all: no lead, message or count moves;
 - every new event time t satisfies old_clock < t <= new_clock (inside the advanced day);
 - replies, opens and clicks only touch messages sent within the 5 days before the new clock,
   so a sync re-reading the last 7 days of statistics sees every updated row;
@@ -37,7 +38,7 @@ def advance(ds: Dataset, days: int) -> datetime:
             ds.days_advanced += 1
             start, end = ds.now, ds.now + DAY
             for campaign in ds.campaigns:
-                if not campaign.vanished:
+                if ds.is_active(campaign):  # idle campaigns do not change at all
                     _campaign_day(ds, campaign, start, end)
             for account in ds.accounts:
                 rng = ds.rng("advance", ds.days_advanced, "warmup", account.id)

@@ -96,8 +96,12 @@ class Dataset:
         shapes: str = "live",
         vanish_answer: str | None = None,
         vanish_after: int | None = None,
+        active_campaigns: int | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        # Campaigns past this many (in creation order) are idle: `advance` leaves them as they
+        # are, as an agency's finished campaigns stay. None: every campaign is active.
+        self.active_campaigns = active_campaigns
         self.seed = seed
         self.shapes = shapes
         self.live = shapes == "live"
@@ -534,6 +538,13 @@ class Dataset:
         return item
 
     # -- lookups --------------------------------------------------------------------------
+
+    def is_active(self, campaign: Campaign) -> bool:
+        """Whether `advance` gives this campaign new leads, sends, replies, opens and clicks."""
+        if campaign.vanished:
+            return False
+        return (self.active_campaigns is None
+                or campaign.id - CAMPAIGN_ID_BASE < self.active_campaigns)
 
     def campaign(self, campaign_id: int) -> Campaign | None:
         return self.campaigns_by_id.get(campaign_id)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 POLICIES: dict[str, tuple[int, float, bool]] = {
     "seed": (10, 2.0, False),  # the seed: 10 requests every 2 seconds, bare 429
     "header": (60, 60.0, True),  # newer reference: 60/min with headers and Retry-After
+    # what the live API was observed to do: ~200 per minute per account, bare 429 (notes)
+    "live": (200, 60.0, False),
     "none": (10, 2.0, False),  # no limiting; the numbers only scope `max_in_window`
 }
 

@@ -151,6 +151,9 @@ class SmartleadStream(RESTStream[Any]):
     # Requests of this stream in flight at once (default: max_concurrency). Streams with large
     # answers set fewer, so that memory does not grow with the account.
     max_in_flight: ClassVar[int | None] = None
+    # Incremental per-campaign streams keep, next to each bookmark, the activity fingerprint its
+    # records were read under, so that an unchanged campaign is skipped (tap_smartlead/activity).
+    tracks_activity: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -494,6 +497,10 @@ class SmartleadStream(RESTStream[Any]):
             self.progress.partition_done(self.name)
             return
         yield from self.emit_once(self.partition_records(context, prefetched))
+        if self.tracks_activity:
+            self._tap.activity.mark_read(  # type: ignore[attr-defined]
+                context["campaign_id"], self.get_context_state(context)
+            )
         self._partition_finished = True
         self.progress.partition_done(self.name)
 
@@ -542,6 +549,10 @@ class SmartleadStream(RESTStream[Any]):
         )
 
     def _fetch_partition(self, context: dict) -> Any:
+        if self.tracks_activity:
+            # The fingerprint is taken before any of the campaign's records are read: activity
+            # during the read then shows as a change on the next run, never hides behind it.
+            self._tap.activity.analytics(context["campaign_id"])  # type: ignore[attr-defined]
         answers = []
         for call in self.partition_calls(context):
             payload = self.fetch_unless_missing(call, context)

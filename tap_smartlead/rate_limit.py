@@ -3,7 +3,7 @@
 The limiter paces request *starts* to a sliding window (never more than ``max_requests`` starts in
 any ``window_seconds``), and on top of that obeys what the server says: ``X-RateLimit-Remaining: 0``
 pauses everyone until ``X-RateLimit-Reset``, a 429 with ``Retry-After`` pauses everyone for exactly
-that long, and a bare 429 pauses for a window and lowers the pace.
+that long, and a bare 429 makes it find the server's real limit (see :class:`RateLimiter`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,18 @@ LOGGER = logging.getLogger("tap_smartlead.rate_limit")
 # Starts are spaced a little wider than the window: the server measures arrival, not start, and
 # two requests' network delays differ by a few milliseconds.
 DEFAULT_SAFETY_SECONDS = 0.05
-# Windows without a bare 429 after which a lowered pace is raised by one request.
+# Learned windows without a bare 429 after which the learned limit is raised by one request.
 RECOVERY_WINDOWS = 5
+# Probes after a bare 429 are spaced by at least this share of the configured window, and by
+# this share of the time since the stretch that ran into the limit began: the server's window is
+# measured to within about 5 % with a handful of probes, whatever its length.
+PROBE_MIN_WINDOWS = 0.25
+PROBE_GROWTH = 0.05
+# How far back accepted request starts are remembered for measuring the server's window.
+LEARN_HORIZON_SECONDS = 900.0
+# A bare 429 despite a learned limit lowers it by this share (the server, or another
+# integration sharing the account, wants a little less).
+LEARNED_DECREASE = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,14 +79,46 @@ def parse_verdict(
     )
 
 
+@dataclass
+class _Probe:
+    """The search for the server's window after a bare 429 (one request at a time)."""
+
+    began: float  # when the first bare 429 of the episode arrived
+    next_at: float  # earliest start of the next probe
+    stretch_since: float  # accepted starts after this belong to the stretch that hit the limit
+    reference: float  # the first accepted start of that stretch known when the 429 came
+
+
 class RateLimiter:
-    """A thread-safe sliding-window limiter on request starts, adaptive to the server's word."""
+    """A thread-safe sliding-window limiter on request starts, adaptive to the server's word.
+
+    A bare 429 (no Retry-After) means the server's limit is stricter than the configured one,
+    possibly over a longer window (the live API: ~200 per minute, against the seed's 10 per 2 s).
+    Backing off and creeping back would hit that wall again and again; instead the limiter
+    measures it. The server's sliding window was full when the 429 came, so it holds L = the
+    requests accepted since this stretch began at s; it frees a slot when s leaves it, at s + T.
+    The limiter stops every worker and sends one probe at a time, spaced ~5 % of the elapsed
+    time apart; the first accepted probe, at p, bounds T <= p - s. From then on it paces to L
+    requests per (p - s) seconds on top of the configured limit: the server's own pace, within
+    a few percent, without a 429. A bare 429 despite the learned limit lowers it by 10 %; clean
+    stretches of five learned windows raise it by one request again, up to what was measured.
+
+    When the slot frees within two configured windows of the 429, or fewer requests than the
+    configured limit were accepted before it (a run restarted at once meets its predecessor's
+    requests in the server's window), the window is no longer than configured and nothing is
+    learned: the pace loses a quarter, and five clean windows give back one request at a time.
+
+    ``share`` (0 < share <= 1) leaves the rest of every budget to other integrations of the
+    same account: the configured limit, any learned limit, and X-RateLimit-Remaining (the
+    limiter waits for the reset once only ``(1 - share) * X-RateLimit-Limit`` remain).
+    """
 
     def __init__(
         self,
         max_requests: int,
         window_seconds: float,
         *,
+        share: float = 1.0,
         safety_seconds: float = DEFAULT_SAFETY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -86,22 +128,33 @@ class RateLimiter:
             raise ValueError("max_requests must be at least 1")
         if window_seconds <= 0:
             raise ValueError("window_seconds must be positive")
+        if not 0 < share <= 1:
+            raise ValueError("share must be within (0, 1]")
+        self.share = share
         self.configured_requests = max_requests
-        self.max_requests = max_requests
+        self.max_requests = max(1, math.floor(max_requests * share))
         self.window_seconds = float(window_seconds)
         self.safety_seconds = safety_seconds
         self._clock = clock
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._starts: deque[float] = deque()
+        self._accepted: deque[float] = deque()  # starts of requests the server accepted
         self._paused_until = 0.0
         self._state_lock = threading.Lock()
         # Waiters take turns, so a burst of threads cannot all see the same free slot.
         self._turn = threading.Lock()
+        # The start of the request this thread is making (acquire -> observe, same thread).
+        self._local = threading.local()
         self._announced_server_limit: int | None = None
-        # When the pace was last lowered: a burst of 429s within one window is one signal, and
-        # a stretch of clean windows earns the configured pace back, one request at a time.
+        self._probe: _Probe | None = None
+        self._stretch_since = -math.inf
+        # The server's limit as measured: (requests, window seconds), and when it last changed.
+        self.learned: tuple[int, float] | None = None
+        self._measured = 0  # the learned requests as measured, before any 429 lowered them
+        # When the configured pace was last lowered (short-window 429s); None: not lowered.
         self._lowered_at: float | None = None
+        self._learned_at = 0.0
         self.total_wait_seconds = 0.0
         self.starts = 0
 
@@ -111,26 +164,56 @@ class RateLimiter:
         with self._turn:
             while True:
                 with self._state_lock:
-                    delay = self._delay_locked(self._clock())
+                    now = self._clock()
+                    delay = self._delay_locked(now)
                     if delay <= 0:
-                        self._starts.append(self._clock())
+                        self._starts.append(now)
+                        self._local.started_at = now
+                        if self._probe is not None:
+                            self._probe.next_at = now + self._probe_spacing(now)
                         self.starts += 1
                         self.total_wait_seconds += waited
                         return waited
                 self._sleep(delay)
                 waited += delay
 
+    @property
+    def learned_requests(self) -> int | None:
+        """The learned limit, less the share left to other integrations."""
+        if self.learned is None:
+            return None
+        return max(1, math.floor(self.learned[0] * self.share))
+
     def _delay_locked(self, now: float) -> float:
         self._recover_locked(now)
-        horizon = now - self.window_seconds - self.safety_seconds
+        longest = max(self.window_seconds, self.learned[1] if self.learned else 0.0)
+        horizon = now - longest - self.safety_seconds
         while self._starts and self._starts[0] <= horizon:
             self._starts.popleft()
         delay = self._paused_until - now
-        if len(self._starts) >= self.max_requests:
-            # The oldest start that must leave the window before one more fits.
-            blocker = self._starts[len(self._starts) - self.max_requests]
-            delay = max(delay, blocker + self.window_seconds + self.safety_seconds - now)
+        if self._probe is not None:
+            return max(delay, self._probe.next_at - now)
+        delay = max(delay, self._window_delay(now, self.max_requests, self.window_seconds))
+        if self.learned is not None:
+            allowed = self.learned_requests
+            assert allowed is not None
+            delay = max(delay, self._window_delay(now, allowed, self.learned[1]))
         return delay
+
+    def _window_delay(self, now: float, allowed: int, window: float) -> float:
+        """How long until fewer than ``allowed`` starts lie in the last ``window`` seconds."""
+        edge = now - window - self.safety_seconds
+        inside = len(self._starts) - _count_at_or_before(self._starts, edge)
+        if inside < allowed:
+            return 0.0
+        # The oldest start that must leave the window before one more fits.
+        blocker = self._starts[len(self._starts) - allowed]
+        return blocker + window + self.safety_seconds - now
+
+    def _probe_spacing(self, now: float) -> float:
+        assert self._probe is not None
+        elapsed = now - self._probe.reference
+        return max(self.window_seconds * PROBE_MIN_WINDOWS, PROBE_GROWTH * elapsed)
 
     def pause_for(self, seconds: float) -> None:
         """Hold every request start for ``seconds`` from now (never shortens a longer pause)."""
@@ -138,7 +221,10 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
     def observe(self, verdict: ServerVerdict) -> None:
-        """Adapt to what the server said in one response."""
+        """Adapt to what the server said in one response (on the thread that made the request)."""
+        started = getattr(self._local, "started_at", None)
+        if started is None:
+            started = self._clock()
         if verdict.limit is not None and verdict.limit != self._announced_server_limit:
             self._announced_server_limit = verdict.limit
             LOGGER.info(
@@ -156,39 +242,118 @@ class RateLimiter:
                 )
                 self.pause_for(verdict.retry_after)
             else:
-                self._slow_down()
+                self._bare_429(started)
             return
-        if verdict.remaining is not None and verdict.remaining <= 0 and verdict.reset_epoch:
-            wait = verdict.reset_epoch - self._wall_clock()
-            if wait > 0:
-                LOGGER.info(
-                    "Server budget exhausted (X-RateLimit-Remaining: 0); waiting %.2fs for reset.",
-                    wait,
-                )
-                self.pause_for(wait)
+        self._accepted_start(started)
+        if verdict.remaining is not None and verdict.reset_epoch:
+            reserve = math.floor((verdict.limit or 0) * (1 - self.share))
+            if verdict.remaining <= reserve:
+                wait = verdict.reset_epoch - self._wall_clock()
+                if wait > 0:
+                    LOGGER.info(
+                        "Server budget exhausted (X-RateLimit-Remaining: %d, %d left to others); "
+                        "waiting %.2fs for reset.",
+                        verdict.remaining,
+                        reserve,
+                        wait,
+                    )
+                    self.pause_for(wait)
 
-    def _recover_locked(self, now: float) -> None:
-        if self._lowered_at is None:
-            return
-        clean_windows = (now - self._lowered_at) / (self.window_seconds * RECOVERY_WINDOWS)
-        if clean_windows >= 1:
-            self.max_requests = min(self.configured_requests, self.max_requests + 1)
-            self._lowered_at = None if self.max_requests == self.configured_requests else now
-
-    def _slow_down(self) -> None:
+    def _accepted_start(self, started: float) -> None:
         with self._state_lock:
-            now = self._clock()
-            self._paused_until = max(self._paused_until, now + self.window_seconds)
-            if self._lowered_at is not None and now - self._lowered_at < self.window_seconds:
-                return  # the same burst of 429s: already slowed down for it
-            self.max_requests = max(1, math.floor(self.max_requests * 0.75))
-            self._lowered_at = now
-            pace = self.max_requests
+            self._accepted.append(started)
+            horizon = self._clock() - LEARN_HORIZON_SECONDS
+            while self._accepted and self._accepted[0] < horizon:
+                self._accepted.popleft()
+            probe = self._probe
+            if probe is None or started <= probe.began:
+                return  # not a probe: a request already in flight when the 429 came
+            # The first accepted probe: the server's window freed a slot by `started`.
+            stretch = [s for s in self._accepted if probe.stretch_since < s <= probe.began]
+            first = stretch[0] if stretch else probe.began
+            window = started - first
+            self._probe = None
+            self._stretch_since = started
+            longer = started - probe.began > 2 * self.window_seconds
+            if len(stretch) < self.max_requests or not longer:
+                # A slot freed within about one configured window, or too few of our requests
+                # were accepted to tell (a run restarted at once meets its predecessor's
+                # requests in the server's window): the window is no longer than configured,
+                # only the count is lower. A quarter off the pace; clean windows restore it.
+                self.max_requests = max(1, math.floor(self.max_requests * 0.75))
+                self._lowered_at = started
+                learned = None
+            else:
+                learned = self.learned = (len(stretch), window)
+                self._measured = len(stretch)
+                self._learned_at = started
+            requests = self.learned_requests if learned else self.max_requests
+            window = window if learned else self.window_seconds
         LOGGER.warning(
             "Rate limited (429) without Retry-After: the server's limit is stricter than the "
-            "configured %d per %gs; detected limit now paced at %d per %gs.",
+            "configured %d per %gs; detected limit now paced at %d per %.1fs.",
             self.configured_requests,
             self.window_seconds,
-            pace,
+            requests,
+            window,
+        )
+
+    def _bare_429(self, started: float) -> None:
+        with self._state_lock:
+            now = self._clock()
+            if self._probe is not None:
+                return  # a probe (or a request in flight before the first 429): keep probing
+            if started <= self._stretch_since:
+                return  # started before the last probe was accepted: that episode's news
+            if self.learned is not None:
+                if started <= self._learned_at:
+                    return  # the same burst: already lowered for it
+                requests, window = self.learned
+                lowered = max(1, min(requests - 1, math.floor(requests * (1 - LEARNED_DECREASE))))
+                self.learned = (lowered, window)
+                self._learned_at = now
+                pace = self.learned_requests
+                LOGGER.warning(
+                    "Rate limited (429) without Retry-After despite the detected limit; "
+                    "detected limit now paced at %d per %.1fs.",
+                    pace,
+                    window,
+                )
+                return
+            since = self._stretch_since
+            reference = next((s for s in self._accepted if s > since), now)
+            self._probe = _Probe(began=now, next_at=now, stretch_since=since, reference=reference)
+            self._probe.next_at = now + self._probe_spacing(now)
+        LOGGER.warning(
+            "Rate limited (429) without Retry-After: the server's limit is stricter than the "
+            "configured %d per %gs; probing one request at a time for its real pace.",
+            self.configured_requests,
             self.window_seconds,
         )
+
+    def _recover_locked(self, now: float) -> None:
+        if self._probe is not None:
+            return
+        ceiling = max(1, math.floor(self.configured_requests * self.share))
+        lowered = self._lowered_at
+        if lowered is not None and now - lowered >= self.window_seconds * RECOVERY_WINDOWS:
+            self.max_requests = min(ceiling, self.max_requests + 1)
+            self._lowered_at = None if self.max_requests == ceiling else now
+        if self.learned is None:
+            return
+        requests, window = self.learned
+        if requests >= self._measured or now - self._learned_at < window * RECOVERY_WINDOWS:
+            return
+        # Back up to what was measured, never past it: above it lies the next 429.
+        self.learned = (requests + 1, window)
+        self._learned_at = now
+
+
+def _count_at_or_before(starts: deque[float], edge: float) -> int:
+    """Starts at or before ``edge`` (the deque is sorted; the old ones are few)."""
+    count = 0
+    for start in starts:
+        if start > edge:
+            break
+        count += 1
+    return count

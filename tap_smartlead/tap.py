@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import traceback
 import weakref
 from functools import cached_property
@@ -18,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.errors import SmartleadError
 from tap_smartlead.input_files import catalog_problems, state_problems
@@ -76,6 +78,7 @@ STREAM_TYPES: list[type[Stream]] = [
 ]
 
 _RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
+_ACTIVITY_LOCK = threading.Lock()
 
 
 class TapSmartlead(Tap):
@@ -83,6 +86,7 @@ class TapSmartlead(Tap):
 
     name = "tap-smartlead"
     last_checkpoint = 0.0  # monotonic time of the last mid-stream STATE message
+    _activity: ActivityDetector | None = None
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -129,6 +133,14 @@ class TapSmartlead(Tap):
             description="Length in seconds of the sliding window of rate_limit_requests.",
         ),
         th.Property(
+            "rate_limit_share",
+            th.NumberType,
+            default=1.0,
+            description="Share (0..1] of every request budget this tap may use: the configured "
+            "one, the one it detects from bare 429s, X-RateLimit-Remaining. The rest is left to "
+            "other integrations of the same account (the limit is per account).",
+        ),
+        th.Property(
             "analytics_window_days",
             th.IntegerType,
             default=30,
@@ -154,6 +166,15 @@ class TapSmartlead(Tap):
             default=60,
             description="Incremental lead and message filters start this long before the "
             "bookmark, covering clock skew and late-arriving events.",
+        ),
+        th.Property(
+            "skip_idle_campaigns",
+            th.BooleanType,
+            default=True,
+            description="Incremental runs skip the statistics, leads, message history and "
+            "current analytics window of campaigns whose analytics counts did not move since "
+            "the last run (docs/agency-scale.md says what that can hide). false: ask every "
+            "campaign.",
         ),
         th.Property(
             "max_concurrency",
@@ -191,6 +212,7 @@ class TapSmartlead(Tap):
         limiter = RateLimiter(
             int(self.config.get("rate_limit_requests", 10)),
             float(self.config.get("rate_limit_window_seconds", 2)),
+            share=float(self.config.get("rate_limit_share", 1.0)),
         )
         runtime = SharedRuntime(
             limiter=limiter,
@@ -213,6 +235,19 @@ class TapSmartlead(Tap):
             self.progress.finish("stopped")
             raise
         self.progress.finish("finished")
+
+    @property
+    def activity(self) -> ActivityDetector:
+        """One per run: each campaign's analytics, fetched once, and its activity fingerprint."""
+        with _ACTIVITY_LOCK:  # first asked for by worker threads planning campaigns at once
+            if self._activity is None:
+                analytics = self.streams["campaign_analytics"]
+                assert isinstance(analytics, CampaignAnalyticsStream)
+                self._activity = ActivityDetector(
+                    analytics.fetch_analytics,
+                    enabled=bool(self.config.get("skip_idle_campaigns", True)),
+                )
+            return self._activity
 
     def start_date(self) -> dt.datetime:
         configured = parse_timestamp(self.config.get("start_date"))
@@ -278,6 +313,9 @@ def settings_problems(config: dict[str, Any]) -> list[str]:
     interval = config.get("progress_interval_seconds")
     if isinstance(interval, (int, float)) and interval < 0:
         problems.append(f"progress_interval_seconds must be 0 (off) or more, got {interval}.")
+    share = config.get("rate_limit_share")
+    if isinstance(share, (int, float)) and not 0 < share <= 1:
+        problems.append(f"rate_limit_share must be within (0, 1], got {share}.")
     timeout = config.get("request_timeout_seconds")
     if isinstance(timeout, (int, float)) and timeout <= 0:
         problems.append(f"request_timeout_seconds must be positive, got {timeout}.")

@@ -170,15 +170,20 @@ class CampaignLeadsStream(PagedCampaignStream):
     )
 
     ACTIVITY_MARKER = "activity_checked_at"
+    tracks_activity = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._checked_at: dict[Any, str] = {}
+        # campaign -> the query whose leads lead_message_history takes as its active leads
+        self._shared_with_history: dict[Any, ApiCall] = {}
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         state = self.get_context_state(context)
+        if self._tap.activity.is_idle(context["campaign_id"], state):  # type: ignore[attr-defined]
+            return []  # no lead was added and none had an event since they were last read
         path = self.campaign_path(context, "leads")
         # Taken before the first request: activity after this is the next run's business.
         self._checked_at[context["campaign_id"]] = format_timestamp(
@@ -186,23 +191,53 @@ class CampaignLeadsStream(PagedCampaignStream):
         )
         created_since = parse_timestamp(self.bookmark(context))
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
+        history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
+        assert isinstance(history, LeadMessageHistoryStream)
+        wanted, history_since = history.active_leads_wanted(context)
         if created_since is None or activity_since is None:
-            return [self.first_page(path)]
+            every_lead = self.first_page(path)
+            if wanted and history_since is None:
+                self._shared_with_history[context["campaign_id"]] = every_lead
+            return [every_lead]
         overlap = self._tap.overlap()  # type: ignore[attr-defined]
-        return [
-            self.first_page(path, created_at_gt=iso_param(created_since - overlap)),
-            self.first_page(path, event_time_gt=iso_param(activity_since - overlap)),
-        ]
+        since = activity_since - overlap
+        if wanted and history_since is not None:
+            # One query for both: the leads with any event since the older of the two marks.
+            since = min(since, history_since)
+        active = self.first_page(path, event_time_gt=iso_param(since))
+        if wanted and history_since is not None:
+            self._shared_with_history[context["campaign_id"]] = active
+        # New leads have no event yet: the event filter alone would not list them.
+        return [active, self.first_page(path, created_at_gt=iso_param(created_since - overlap))]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for row in self.rows(context, answers, "GET /campaigns/{id}/leads"):
-            yield self.flatten(row, context)
-        state = self.get_context_state(context)
-        state[self.ACTIVITY_MARKER] = self._checked_at.pop(context["campaign_id"])
+        campaign_id = context["campaign_id"]
+        shared = self._shared_with_history.pop(campaign_id, None)
+        active_leads: dict[Any, None] = {}  # lead ids in order, once each
+        seen: set[Any] = set()
+        what = "GET /campaigns/{id}/leads"
+        for call, payload in answers:
+            for row in self.rows(context, [(call, payload)], what):
+                if call == shared:
+                    lead = row.get("lead")
+                    if isinstance(lead, dict) and lead.get("id") is not None:
+                        active_leads[lead["id"]] = None
+                if len(answers) > 1:  # the same lead can be new and active
+                    key = row.get(self.row_key)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield self.flatten(row, context)
+        checked = self._checked_at.pop(campaign_id, None)
+        if checked is not None:
+            self.get_context_state(context)[self.ACTIVITY_MARKER] = checked
+        if shared is not None:
+            history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
+            history.take_active_leads(campaign_id, list(active_leads))
 
     @staticmethod
     def flatten(row: dict[str, Any], context: dict) -> dict[str, Any]:
@@ -229,6 +264,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
     page_size = STATISTICS_PAGE_SIZE
     row_key = "stats_id"
     max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
+    tracks_activity = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("stats_id", TEXT, required=True),
@@ -254,6 +290,10 @@ class CampaignStatisticsStream(PagedCampaignStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
+        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+            context["campaign_id"], self.get_context_state(context)
+        ):
+            return []  # no send, open, click, reply, bounce or unsubscribe since the last read
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             since = self._tap.start_date()  # type: ignore[attr-defined]
@@ -314,6 +354,29 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         th.Property("reply_details", JSON_VALUE),
     )
 
+    tracks_activity = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # campaign -> its active leads, as campaign_leads' query listed them in this run
+        self._shared_leads: dict[Any, list[Any]] = {}
+
+    def active_leads_wanted(self, context: dict) -> tuple[bool, dt.datetime | None]:
+        """Whether this run will ask for the campaign's active leads, and since when (None:
+        every lead), so that campaign_leads can list them in its own query."""
+        if not self.selected or self._tap.activity.is_idle(  # type: ignore[attr-defined]
+            context["campaign_id"], self.get_context_state(context)
+        ):
+            return False, None
+        bookmark = parse_timestamp(self.bookmark(context))
+        if bookmark is None:
+            return True, None
+        return True, bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+
+    def take_active_leads(self, campaign_id: Any, lead_ids: list[Any]) -> None:
+        """campaign_leads listed this campaign's active leads with what this stream needs."""
+        self._shared_leads[campaign_id] = lead_ids
+
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
@@ -321,15 +384,28 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             # First sync of this campaign: every lead.
-            return [self.first_page(path)]
-        since = bookmark - self._tap.overlap()  # type: ignore[attr-defined]
-        # Leads that were sent to, or had any other event, since the bookmark (less an overlap).
-        return [
-            self.first_page(path, event_time_gt=iso_param(since)),
-            self.first_page(path, last_sent_time_gt=iso_param(since)),
-        ]
+            calls = [self.first_page(path)]
+        else:
+            since = bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+            # Leads that were sent to, or had any other event, since the bookmark (less an
+            # overlap).
+            calls = [
+                self.first_page(path, event_time_gt=iso_param(since)),
+                self.first_page(path, last_sent_time_gt=iso_param(since)),
+            ]
+        if context["campaign_id"] in self._shared_leads:
+            return []  # campaign_leads' query already listed them
+        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+            context["campaign_id"], self.get_context_state(context)
+        ):
+            return []  # no message was sent or received since the last read
+        return calls
 
     def active_lead_ids(self, context: dict, answers: list[tuple[ApiCall, Any]]) -> Iterator[Any]:
+        shared = self._shared_leads.pop(context["campaign_id"], None)
+        if shared is not None:
+            yield from shared
+            return
         for row in self.rows(context, answers, "GET /campaigns/{id}/leads"):
             lead = row.get("lead")
             if isinstance(lead, dict) and lead.get("id") is not None:

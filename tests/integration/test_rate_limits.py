@@ -81,3 +81,21 @@ def test_a_stricter_server_than_configured_is_detected_and_every_record_arrives(
     assert_complete(run, dataset)
     assert stats["rate_limited"] > 0
     assert "detected limit now paced at" in run.stderr_text
+
+
+def test_bare_429s_over_a_longer_window_are_measured_and_then_respected():
+    # The live API's shape (200 per 60 s, bare 429), scaled down to 60 per 18 s; the tap on its
+    # defaults (10 per 2 s, i.e. 90 per 18 s) runs into it once, measures it, then stays under.
+    account = {"seed": 9, "campaigns": 2, "leads_per_campaign": 40, "mailboxes": 2}
+    with EmulatorProcess(
+        **account, rate_limit="live", rate_limit_requests=60, rate_limit_window=18
+    ) as emu:
+        run = run_tap(config_for(emu))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["requests"] > 100  # more than one of the server's windows
+    assert "detected limit now paced at 60 per" in run.stderr_text
+    # The first wall (requests in flight when it came, and the probes), then none: the old
+    # back-off-and-creep-back hit it once every few windows.
+    assert stats["rate_limited"] <= 0.15 * stats["requests"], stats

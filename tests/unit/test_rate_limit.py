@@ -102,37 +102,144 @@ def test_remaining_zero_waits_until_reset():
     assert rl.acquire() == pytest.approx(42.0)
 
 
-def test_bare_429_lowers_the_pace_and_backs_off_a_window():
-    clock = FakeClock()
-    rl = limiter(clock, requests=10, window=2.0)
-    rl.observe(ServerVerdict(status_code=429))
-    assert rl.max_requests == 7
-    assert rl.acquire() == pytest.approx(2.0)
+class SlidingWindowServer:
+    """A server allowing ``limit`` arrivals in any ``window`` seconds; over it, a bare 429.
+
+    Rejected requests do not count (as the emulator and the live API behave).
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.accepted: list[float] = []
+        self.rejected: list[float] = []
+
+    def answer(self, now: float) -> ServerVerdict:
+        inside = [t for t in self.accepted[-self.limit:] if t > now - self.window]
+        if len(inside) >= self.limit:
+            self.rejected.append(now)
+            return ServerVerdict(status_code=429)
+        self.accepted.append(now)
+        return ServerVerdict(status_code=200)
 
 
-def test_a_burst_of_bare_429s_in_one_window_lowers_the_pace_once():
-    clock = FakeClock()
-    rl = limiter(clock, requests=10, window=2.0)
-    for _ in range(6):
-        rl.observe(ServerVerdict(status_code=429))
-    assert rl.max_requests == 7
-    clock.sleep(2.5)
-    rl.observe(ServerVerdict(status_code=429))
-    assert rl.max_requests == 5
-
-
-def test_a_lowered_pace_recovers_after_clean_windows():
-    clock = FakeClock()
-    rl = limiter(clock, requests=10, window=2.0)
-    rl.observe(ServerVerdict(status_code=429))
-    assert rl.max_requests == 7
-    starts = []
-    for _ in range(200):
+def sync_against(server: SlidingWindowServer, rl: RateLimiter, clock: FakeClock,
+                 seconds: float) -> None:
+    """One worker without latency: acquire, the server answers at once, observe."""
+    end = clock() + seconds
+    while clock() < end:
         rl.acquire()
-        starts.append(clock())
-    assert rl.max_requests == 10
-    # Never above the configured limit while recovering.
-    assert most_starts_in_any_window(starts, 2.0) <= 10
+        rl.observe(server.answer(clock()))
+
+
+def accepted_between(server: SlidingWindowServer, first: float, last: float) -> int:
+    return sum(1 for t in server.accepted if first <= t < last)
+
+
+def test_bare_429s_under_a_longer_window_converge_on_the_servers_real_pace():
+    # The live API: ~200 per minute with bare 429s; the tap on its defaults (10 per 2 s).
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(200, 60.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 600.0)
+    per_second = 200 / 60
+    total = len(server.accepted) + len(server.rejected)
+    assert len(server.accepted) / 600.0 / per_second >= 0.85
+    assert len(server.rejected) / total <= 0.05
+    # Converged within two minutes: from then on no 429 and at least 90 % of the pace.
+    assert not [t for t in server.rejected if t >= 120.0]
+    assert accepted_between(server, 120.0, 600.0) / 480.0 / per_second >= 0.9
+    assert rl.learned is not None
+    requests, window = rl.learned
+    assert requests == 200 and 60.0 <= window <= 66.0
+
+
+def test_a_stricter_limit_on_the_same_window_lowers_the_pace_with_few_429s():
+    # The slot frees within one configured window: nothing to learn about the window, the
+    # pace loses a quarter per burst (and clean windows give it back), as before.
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(5, 2.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 120.0)
+    assert rl.learned is None
+    assert rl.max_requests < 10
+    assert len(server.rejected) <= 0.1 * len(server.accepted)
+    assert len(server.accepted) / 120.0 / 2.5 >= 0.75
+
+
+def test_a_429_from_a_predecessors_requests_does_not_slow_the_whole_run():
+    # Restarted at once: the server's window still holds the stopped run's 10 requests, so the
+    # first requests meet 429s although the configured limit is right. One window, one cut.
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(10, 2.0)
+    server.accepted = [-0.5] * 10
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 120.0)
+    assert rl.learned is None
+    assert rl.max_requests == 10  # recovered
+    assert len(server.rejected) <= 3
+    assert len(server.accepted) / 120.0 / 5.0 >= 0.9
+
+
+def test_the_seed_limit_itself_is_never_hit_and_nothing_is_learned():
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(10, 2.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 120.0)
+    assert server.rejected == []
+    assert rl.learned is None
+    assert len(server.accepted) / 120.0 / 5.0 >= 0.95
+
+
+def test_a_bare_429_stops_every_start_but_one_probe_at_a_time():
+    clock = FakeClock(start=0.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    for _ in range(10):
+        rl.acquire()
+        rl.observe(ServerVerdict(status_code=200))
+    clock.sleep(30.0)
+    rl.acquire()
+    rl.observe(ServerVerdict(status_code=429))
+    first_probe = rl.acquire()
+    rl.observe(ServerVerdict(status_code=429))
+    second_probe = rl.acquire()
+    # Probes are spaced ~5 % of the 30 s since the stretch began, never less than half a window.
+    assert first_probe == pytest.approx(0.05 * 30.0)
+    assert second_probe == pytest.approx(0.05 * (30.0 + first_probe), rel=0.01)
+    waited = first_probe + second_probe
+    for _ in range(2):  # the server's window is still full: more than two windows after the 429
+        rl.observe(ServerVerdict(status_code=429))
+        waited += rl.acquire()
+    rl.observe(ServerVerdict(status_code=200))
+    assert waited > 2 * 2.0
+    # Ten requests accepted from t=0 until the 429; a slot freed by the last probe.
+    assert rl.learned == (10, pytest.approx(30.0 + waited))
+
+
+def test_a_429_despite_the_learned_limit_lowers_it_once_per_burst():
+    clock = FakeClock(start=0.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    rl.learned = (200, 62.0)
+    clock.sleep(1.0)
+    rl.acquire()
+    for _ in range(5):
+        rl.observe(ServerVerdict(status_code=429))
+    assert rl.learned == (180, 62.0)
+
+
+def test_a_share_leaves_the_rest_of_every_budget_to_other_integrations():
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(100, 60.0)  # stricter than even half the configured pace
+    rl = limiter(clock, requests=10, window=2.0, share=0.5)
+    assert rl.max_requests == 5
+    sync_against(server, rl, clock, 600.0)
+    late = [t for t in server.accepted if t >= 300.0]
+    # 100 per minute learned, half of it used: the other half stays free for others.
+    assert rl.learned is not None and rl.learned[0] == 100
+    assert most_starts_in_any_window(late, 60.0) <= 50
+    assert len(late) / 300.0 >= 0.45 * (100 / 60)
+    header = limiter(FakeClock(), requests=100, window=1.0, share=0.5)
+    header.observe(ServerVerdict(status_code=200, limit=60, remaining=30, reset_epoch=1042.0))
+    assert header.acquire() == pytest.approx(42.0)
 
 
 def test_parse_verdict_reads_headers_and_body_retry_after():
@@ -152,3 +259,5 @@ def test_rejects_impossible_budgets():
         RateLimiter(0, 2)
     with pytest.raises(ValueError):
         RateLimiter(10, 0)
+    with pytest.raises(ValueError):
+        RateLimiter(10, 2, share=0)

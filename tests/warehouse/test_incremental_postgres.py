@@ -1,5 +1,9 @@
 """Incremental equals full: Meltano runs with state converge to a fresh full sync in PostgreSQL.
 
+The account is an agency's in miniature: 5 campaigns of which 2 get activity each day (new
+leads, sends, replies to earlier sends, opens, clicks, lead-status changes) and 3 stay idle, so
+the incremental runs skip the idle ones' statistics, leads and history (tap_smartlead/activity).
+
 Schema A: one full `meltano run tap-smartlead target-postgres` under a fixed state id, then three
 rounds of "the emulator advances a day, Meltano runs again with the state it saved" (upserts on
 the key properties). Schema B: one fresh full sync (`--full-refresh`, another state id) of the
@@ -49,7 +53,7 @@ STATE_SUFFIX = "incremental-equals-full"
 STATE_ID = f"dev:tap-smartlead-to-target-postgres:{STATE_SUFFIX}"
 INCREMENTAL_ROUNDS = 3
 MAILBOXES = 4
-# On this account (3 campaigns x 100 leads) a full sync is ~350 requests; an incremental one
+# On this account (5 campaigns x 60 leads) a full sync is ~370 requests; an incremental one
 # asks only for new and active leads, so anything near a full sync means the state was not used.
 MAX_INCREMENTAL_SHARE = 0.35
 
@@ -108,8 +112,8 @@ def state_of(project: MeltanoProject, state_id: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def outcome(meltano_project: MeltanoProject, postgres: PostgresServer) -> Iterator[Outcome]:
-    with EmulatorProcess(seed=3, campaigns=3, leads_per_campaign=100, mailboxes=MAILBOXES,
-                         rate_limit="none") as emu:
+    with EmulatorProcess(seed=3, campaigns=5, active_campaigns=2, leads_per_campaign=60,
+                         mailboxes=MAILBOXES, rate_limit="none") as emu:
         tap_env = meltano_tap_env(tap_config(emu, start_date_days_ago(120)))
         into_a = {**tap_env, **postgres.target_env(INCREMENTAL_SCHEMA)}
         run_a = ("run", "--state-id-suffix", STATE_SUFFIX, "tap-smartlead", "target-postgres")

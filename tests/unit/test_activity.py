@@ -1,0 +1,85 @@
+"""The activity fingerprint and the detector that decides which campaigns a run may skip."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from tap_smartlead.activity import FINGERPRINT_KEY, ActivityDetector, fingerprint
+
+SEED_ANALYTICS: dict[str, Any] = {
+    "id": 979, "user_id": 288, "created_at": "2022-08-29T06:15:31.458Z", "status": "COMPLETED",
+    "name": "", "sent_count": "14", "open_count": "14", "click_count": "0", "reply_count": "4",
+    "block_count": "0", "total_count": "14", "drafted_count": "0", "bounce_count": "0",
+    "unsubscribed_count": "0", "sequence_count": "2",
+    "tags": [{"id": 44, "name": "ramesh", "color": "#F0C080"}],
+    "campaign_lead_stats": {"total": 8, "blocked": 0, "stopped": 0, "completed": 8,
+                            "inprogress": 0, "notStarted": 0},
+}
+
+
+def test_every_activity_count_moves_the_fingerprint():
+    base = fingerprint(SEED_ANALYTICS)
+    assert base is not None and len(base) == 16
+    for key in ("sent_count", "open_count", "click_count", "reply_count", "bounce_count",
+                "total_count", "unsubscribed_count"):
+        assert fingerprint({**SEED_ANALYTICS, key: "99"}) != base, key
+    moved = {**SEED_ANALYTICS["campaign_lead_stats"], "inprogress": 1, "completed": 7}
+    assert fingerprint({**SEED_ANALYTICS, "campaign_lead_stats": moved}) != base
+
+
+def test_names_tags_and_number_spelling_do_not_move_it():
+    base = fingerprint(SEED_ANALYTICS)
+    renamed = {**SEED_ANALYTICS, "name": "Q3", "tags": [], "client_name": "Carrot"}
+    assert fingerprint(renamed) == base
+    as_numbers = {**SEED_ANALYTICS, "sent_count": 14, "open_count": " 14"}
+    assert fingerprint(as_numbers) == base
+    assert fingerprint({"ok": True, "data": SEED_ANALYTICS}) == base
+
+
+def test_an_answer_without_counts_has_no_fingerprint():
+    assert fingerprint({}) is None  # a deleted campaign's 200 {}
+    assert fingerprint(None) is None
+    assert fingerprint("Internal error") is None
+    assert fingerprint({"id": 1, "name": "x"}) is None
+
+
+def test_a_campaign_is_idle_only_with_an_equal_stored_fingerprint():
+    detector = ActivityDetector(lambda cid: SEED_ANALYTICS, enabled=True)
+    state: dict[str, Any] = {}
+    assert not detector.is_idle(1000, state)  # never read: active
+    detector.mark_read(1000, state)
+    assert state[FINGERPRINT_KEY] == fingerprint(SEED_ANALYTICS)
+    assert detector.is_idle(1000, state)
+    assert not detector.is_idle(1000, {FINGERPRINT_KEY: "0" * 16})
+    assert not ActivityDetector(lambda cid: SEED_ANALYTICS, enabled=False).is_idle(1000, state)
+
+
+def test_a_campaign_without_counts_is_never_idle_and_drops_its_fingerprint():
+    detector = ActivityDetector(lambda cid: {}, enabled=True)
+    state = {FINGERPRINT_KEY: "abc"}
+    detector.mark_read(7, state)
+    assert FINGERPRINT_KEY not in state
+    assert not detector.is_idle(7, state)
+
+
+def test_analytics_is_requested_once_per_campaign_even_from_many_threads():
+    calls: list[Any] = []
+    lock = threading.Lock()
+
+    def fetch(cid: Any) -> dict[str, Any]:
+        with lock:
+            calls.append(cid)
+        time.sleep(0.01)  # long enough for the other threads to ask meanwhile
+        return {**SEED_ANALYTICS, "id": cid}
+
+    detector = ActivityDetector(fetch, enabled=True)
+    threads = [threading.Thread(target=detector.analytics, args=(cid,))
+               for cid in (1, 2, 1, 2, 1, 3) * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert sorted(calls) == [1, 2, 3]
+    assert detector.analytics(2)["id"] == 2
