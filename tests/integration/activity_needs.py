@@ -2,7 +2,9 @@
 
 The issue's count: 4 account-level lists (campaigns, mailboxes, categories, clients), 4 per
 campaign (analytics, sequences, mailboxes, webhooks), 3 per active campaign (statistics, leads,
-analytics window), 1 per mailbox (warmup) and 1 per lead with new messages. Also the day's new
+analytics window), 1 per mailbox (warmup) and 1 per lead with new messages; plus the two
+full-table streams added since, re-read every run: 1 per campaign (the leads export,
+`lead_engagement`) and 1 per mailbox (its details, `email_account_details`). Also the day's new
 or changed things, for checking that an incremental run emitted every one of them.
 """
 
@@ -38,7 +40,7 @@ def day_needs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         changed_stats |= {(cid, s["stats_id"]) for s in campaign["statistics"]
                           if old_stats.get(s["stats_id"]) != s}
     campaigns, mailboxes = len(after["campaigns"]), len(after["email_accounts"])
-    needed = 4 + 4 * campaigns + 3 * len(active) + mailboxes + leads_with_new_messages
+    needed = 4 + 5 * campaigns + 3 * len(active) + 2 * mailboxes + leads_with_new_messages
     return {
         "needed": needed, "active": active, "leads_with_new_messages": leads_with_new_messages,
         "new_messages": new_messages, "new_leads": new_leads, "changed_leads": changed_leads,

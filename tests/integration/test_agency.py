@@ -104,7 +104,8 @@ def test_every_new_message_late_reply_new_and_changed_lead_arrives(agency):
         assert needs["changed_stats"] <= statistics
 
 
-@pytest.mark.parametrize("stream", sorted(set(PRIMARY_KEYS) - {"warmup_stats"}))
+# Warmup days and totals accumulate beyond the 7 days the API shows (see test_incremental).
+@pytest.mark.parametrize("stream", sorted(set(PRIMARY_KEYS) - {"warmup_stats", "warmup_totals"}))
 def test_incremental_runs_add_up_to_a_fresh_full_sync(agency, stream):
     accumulated = merged(agency["runs"])[stream]
     expected = agency["fresh"].by_key(stream)
