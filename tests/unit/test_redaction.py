@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+from tap_smartlead.redaction import REDACTOR, Redactor, install_log_redaction, redact
 
 
 def test_api_key_query_parameter_is_masked_even_when_unregistered():
@@ -35,3 +35,18 @@ def test_log_records_and_tracebacks_are_masked(caplog):
     text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
     assert "sekrit-key-42" not in text
     assert "api_key=***" in text
+
+
+def test_many_secrets_cost_little_memory_and_are_all_masked():
+    import resource
+    import secrets
+
+    redactor = Redactor()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    keys = [secrets.token_urlsafe(24) for _ in range(1200)]
+    for key in keys:  # an agency's mailboxes: every secret arrives with its own record
+        redactor.add(key)
+        redactor.redact("a log line")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 40
+    assert redactor.redact(f"x {keys[0]} y {keys[-1]}") == "x *** y ***"
