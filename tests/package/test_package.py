@@ -61,7 +61,7 @@ def test_wheel_declares_license_python_versions_and_entry_points(dist):
         scripts = archive.read(entry_points).decode()
     assert "tap-smartlead = tap_smartlead.tap:main" in scripts
     # Code only: no tests, no scripts, no project files in the wheel.
-    assert all(n.split("/")[0] in ("tap_smartlead", "smartlead_emulator")
+    assert all(n.split("/")[0] in ("tap_smartlead", "smartlead_emulator", "smartlead_report")
                or ".dist-info/" in n for n in names), names
 
 
