@@ -15,11 +15,10 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import backoff
 import requests
@@ -43,6 +42,7 @@ from tap_smartlead.errors import (
 from tap_smartlead.fanout import ordered_map
 from tap_smartlead.rate_limit import parse_verdict
 from tap_smartlead.redaction import redact
+from tap_smartlead.run import RunContext
 from tap_smartlead.schemas import EXTRA_FIELDS
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from tap_smartlead.progress import ProgressReporter
     from tap_smartlead.runtime import SharedRuntime
 
+_S = TypeVar("_S", bound="SmartleadStream")
+
 # Server faults are retried quickly: the first retry after a quarter second, well inside one
 # rate-limit window, doubling to a cap. 429s wait for the limiter instead (see retry_wait).
 RETRY_BASE_SECONDS = 0.25
@@ -59,8 +61,6 @@ RETRY_CAP_SECONDS = 8.0
 MAX_TRIES = 8
 # Requests queued per worker ahead of the record writer (see SmartleadStream.window).
 WINDOW_PER_WORKER = 4
-# How often, at most, a partitioned incremental stream emits its state between partitions.
-CHECKPOINT_INTERVAL_SECONDS = 30.0
 
 
 class Sentinel:
@@ -175,12 +175,26 @@ class SmartleadStream(RESTStream[Any]):
         return APIKeyAuthenticator(key="api_key", value=self.config["api_key"], location="params")
 
     @property
+    def run(self) -> RunContext:
+        """What this stream reads from its run: settings as values, parents' ids, shared state."""
+        run = getattr(self._tap, "run", None)  # the SDK types the tap as a plain Tap
+        if not isinstance(run, RunContext):
+            raise TypeError(f"{self.name} belongs to a tap without a RunContext")
+        return run
+
+    @property
     def runtime(self) -> SharedRuntime:
-        return self._tap.runtime  # type: ignore[attr-defined,no-any-return]
+        return self.run.runtime
 
     @property
     def progress(self) -> ProgressReporter:
-        return self._tap.progress  # type: ignore[attr-defined,no-any-return]
+        return self.run.progress
+
+    def sibling(self, kind: type[_S]) -> _S:
+        """Another stream of the same tap, by class (two streams share one endpoint's answers)."""
+        stream = self._tap.streams[kind.name]
+        assert isinstance(stream, kind)
+        return stream
 
     @property
     @override
@@ -358,7 +372,8 @@ class SmartleadStream(RESTStream[Any]):
 
     @override
     def backoff_wait_generator(self) -> Generator[float, Any, None]:
-        exception = yield  # type: ignore[misc]  # primed by backoff with send(None)
+        # The SDK types this generator as taking no sends; backoff primes it with send(None).
+        exception = yield  # type: ignore[misc]
         attempt = 0
         while True:
             exception = yield self.retry_wait(exception, attempt)
@@ -473,14 +488,11 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def partitions(self) -> list[dict] | None:
         if self.partition_kind == "campaign":
-            found = [{"campaign_id": cid} for cid in self._tap.campaign_ids()]  # type: ignore[attr-defined]
+            found = [{"campaign_id": cid} for cid in self.run.campaign_ids()]
             self.progress.partitions(self.name, "campaigns", len(found))
             return found
         if self.partition_kind == "email_account":
-            found = [
-                {"email_account_id": aid}
-                for aid in self._tap.email_account_ids()  # type: ignore[attr-defined]
-            ]
+            found = [{"email_account_id": aid} for aid in self.run.email_account_ids()]
             self.progress.partitions(self.name, "mailboxes", len(found))
             return found
         return None
@@ -498,9 +510,7 @@ class SmartleadStream(RESTStream[Any]):
             return
         yield from self.emit_once(self.partition_records(context, prefetched))
         if self.tracks_activity:
-            self._tap.activity.mark_read(  # type: ignore[attr-defined]
-                context["campaign_id"], self.get_context_state(context)
-            )
+            self.run.activity.mark_read(context["campaign_id"], self.get_context_state(context))
         self._partition_finished = True
         self.progress.partition_done(self.name)
 
@@ -531,14 +541,10 @@ class SmartleadStream(RESTStream[Any]):
         """Emit the state (finished partitions' bookmarks) if the last one is old enough.
 
         The SDK would write it only at the end of the stream; a killed sync then redoes the
-        whole stream. Every partition would be too often: the state holds every campaign's
-        bookmarks, and re-sending it after each one would outweigh the records.
+        whole stream (how often: RunContext.checkpoint_due).
         """
-        last = self._tap.last_checkpoint  # type: ignore[attr-defined]
-        now = time.monotonic()
-        if now - last >= CHECKPOINT_INTERVAL_SECONDS:
+        if self.run.checkpoint_due():
             self._write_state_message()
-            self._tap.last_checkpoint = now  # type: ignore[attr-defined]
 
     def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
         return ordered_map(
@@ -552,7 +558,7 @@ class SmartleadStream(RESTStream[Any]):
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.
-            self._tap.activity.analytics(context["campaign_id"])  # type: ignore[attr-defined]
+            self.run.activity.analytics(context["campaign_id"])
         answers = []
         for call in self.partition_calls(context):
             payload = self.fetch_unless_missing(call, context)

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 import os
 import sys
-import threading
 import traceback
 import weakref
 from functools import cached_property
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from singer_sdk import Stream, Tap
@@ -26,6 +25,7 @@ from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+from tap_smartlead.run import RunContext, default_start_date, ids_of
 from tap_smartlead.runtime import SharedRuntime
 from tap_smartlead.streams.account import ClientsStream, LeadCategoriesStream
 from tap_smartlead.streams.campaigns import (
@@ -77,16 +77,14 @@ STREAM_TYPES: list[type[Stream]] = [
     ClientsStream,
 ]
 
+_S = TypeVar("_S", bound=Stream)
 _RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
-_ACTIVITY_LOCK = threading.Lock()
 
 
 class TapSmartlead(Tap):
     """Singer tap for Smartlead.ai."""
 
     name = "tap-smartlead"
-    last_checkpoint = 0.0  # monotonic time of the last mid-stream STATE message
-    _activity: ActivityDetector | None = None
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -236,38 +234,30 @@ class TapSmartlead(Tap):
             raise
         self.progress.finish("finished")
 
-    @property
-    def activity(self) -> ActivityDetector:
-        """One per run: each campaign's analytics, fetched once, and its activity fingerprint."""
-        with _ACTIVITY_LOCK:  # first asked for by worker threads planning campaigns at once
-            if self._activity is None:
-                analytics = self.streams["campaign_analytics"]
-                assert isinstance(analytics, CampaignAnalyticsStream)
-                self._activity = ActivityDetector(
-                    analytics.fetch_analytics,
-                    enabled=bool(self.config.get("skip_idle_campaigns", True)),
-                )
-            return self._activity
-
-    def start_date(self) -> dt.datetime:
+    @cached_property
+    def run(self) -> RunContext:
+        """What the streams read from this run (tap_smartlead/run.py)."""
         configured = parse_timestamp(self.config.get("start_date"))
-        if configured is not None:
-            return configured
-        today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        return today - dt.timedelta(days=DEFAULT_START_DAYS_AGO)
+        return RunContext(
+            start_date=configured or default_start_date(DEFAULT_START_DAYS_AGO),
+            overlap=dt.timedelta(minutes=int(self.config.get("incremental_overlap_minutes", 60))),
+            runtime=self.runtime,
+            progress=self.progress,
+            activity=ActivityDetector(
+                self._fetch_analytics,
+                enabled=bool(self.config.get("skip_idle_campaigns", True)),
+            ),
+            campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
+            email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),
+        )
 
-    def overlap(self) -> dt.timedelta:
-        return dt.timedelta(minutes=int(self.config.get("incremental_overlap_minutes", 60)))
+    def _fetch_analytics(self, campaign_id: Any) -> Any:
+        return self._stream(CampaignAnalyticsStream).fetch_analytics(campaign_id)
 
-    def campaign_ids(self) -> list[int]:
-        campaigns = self.streams["campaigns"]
-        assert isinstance(campaigns, CampaignsStream)
-        return [row["id"] for row in campaigns.listing() if row.get("id") is not None]
-
-    def email_account_ids(self) -> list[int]:
-        accounts = self.streams["email_accounts"]
-        assert isinstance(accounts, EmailAccountsStream)
-        return [row["id"] for row in accounts.listing() if row.get("id") is not None]
+    def _stream(self, kind: type[_S]) -> _S:
+        stream = self.streams[kind.name]
+        assert isinstance(stream, kind)
+        return stream
 
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:

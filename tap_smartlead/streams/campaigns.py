@@ -250,7 +250,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
-        payload = self._tap.activity.analytics(context["campaign_id"])  # type: ignore[attr-defined]
+        payload = self.run.activity.analytics(context["campaign_id"])
         return MISSING if payload is MISSING else [(ApiCall(self.campaign_path(context)), payload)]
 
 
@@ -278,12 +278,12 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     )
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
-        origin = self._tap.start_date().date()  # type: ignore[attr-defined]
+        origin = self.run.start_date.date()
         bookmark = self.bookmark(context)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
         today = dt.datetime.now(dt.timezone.utc).date()
         days = int(self.config.get("analytics_window_days", 30))
-        if bookmark and self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if bookmark and self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             # Nothing happened since the bookmarked window was fetched: its counts stand. A

@@ -182,7 +182,7 @@ class CampaignLeadsStream(PagedCampaignStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         state = self.get_context_state(context)
-        if self._tap.activity.is_idle(context["campaign_id"], state):  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(context["campaign_id"], state):
             return []  # no lead was added and none had an event since they were last read
         path = self.campaign_path(context, "leads")
         # Taken before the first request: activity after this is the next run's business.
@@ -191,15 +191,14 @@ class CampaignLeadsStream(PagedCampaignStream):
         )
         created_since = parse_timestamp(self.bookmark(context))
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
-        history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
-        assert isinstance(history, LeadMessageHistoryStream)
+        history = self.sibling(LeadMessageHistoryStream)
         wanted, history_since = history.active_leads_wanted(context)
         if created_since is None or activity_since is None:
             every_lead = self.first_page(path)
             if wanted and history_since is None:
                 self._shared_with_history[context["campaign_id"]] = every_lead
             return [every_lead]
-        overlap = self._tap.overlap()  # type: ignore[attr-defined]
+        overlap = self.run.overlap
         since = activity_since - overlap
         if wanted and history_since is not None:
             # One query for both: the leads with any event since the older of the two marks.
@@ -236,7 +235,7 @@ class CampaignLeadsStream(PagedCampaignStream):
         if checked is not None:
             self.get_context_state(context)[self.ACTIVITY_MARKER] = checked
         if shared is not None:
-            history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
+            history = self.sibling(LeadMessageHistoryStream)
             history.take_active_leads(campaign_id, list(active_leads))
 
     @staticmethod
@@ -290,13 +289,13 @@ class CampaignStatisticsStream(PagedCampaignStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return []  # no send, open, click, reply, bounce or unsubscribe since the last read
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
-            since = self._tap.start_date()  # type: ignore[attr-defined]
+            since = self.run.start_date
         else:
             lookback = dt.timedelta(days=int(self.config.get("statistics_lookback_days", 7)))
             since = bookmark - lookback
@@ -364,14 +363,14 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     def active_leads_wanted(self, context: dict) -> tuple[bool, dt.datetime | None]:
         """Whether this run will ask for the campaign's active leads, and since when (None:
         every lead), so that campaign_leads can list them in its own query."""
-        if not self.selected or self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if not self.selected or self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return False, None
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             return True, None
-        return True, bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+        return True, bookmark - self.run.overlap
 
     def take_active_leads(self, campaign_id: Any, lead_ids: list[Any]) -> None:
         """campaign_leads listed this campaign's active leads with what this stream needs."""
@@ -386,7 +385,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             # First sync of this campaign: every lead.
             calls = [self.first_page(path)]
         else:
-            since = bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+            since = bookmark - self.run.overlap
             # Leads that were sent to, or had any other event, since the bookmark (less an
             # overlap).
             calls = [
@@ -395,7 +394,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             ]
         if context["campaign_id"] in self._shared_leads:
             return []  # campaign_leads' query already listed them
-        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return []  # no message was sent or received since the last read
@@ -420,7 +419,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         # An active lead's WHOLE thread (from start_date) is read again, not only its new
         # messages: a message's open_count and click_count change after it was sent, and the
         # opens and clicks are what made the lead active.
-        start = self._tap.start_date() - dt.timedelta(seconds=1)  # type: ignore[attr-defined]
+        start = self.run.start_date - dt.timedelta(seconds=1)
         since = {"event_time_gt": iso_param(start)}
 
         def history_of(lead_id: Any) -> Any:

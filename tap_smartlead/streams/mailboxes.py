@@ -107,11 +107,11 @@ class WarmupStatsStream(SmartleadStream):
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        floor = self._tap.start_date().date().isoformat()  # type: ignore[attr-defined]
+        floor = self.run.start_date.date().isoformat()
         bookmark = self.bookmark(context)
         if bookmark:
             floor = max(floor, str(bookmark)[:10])
-        share = self._tap.streams["warmup_totals"].selected
+        share = self.sibling(WarmupTotalsStream).selected
         for _, payload in answers:
             report = warmup_report(payload)
             if share:
