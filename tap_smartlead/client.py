@@ -205,7 +205,7 @@ class SmartleadStream(RESTStream[Any]):
     @override
     def timeout(self) -> float:
         # float(): the SDK reads JSON numbers as Decimal, which urllib3 refuses as a timeout.
-        return float(self.config.get("request_timeout_seconds", 60))
+        return float(self.config["request_timeout_seconds"])
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:

@@ -282,7 +282,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         bookmark = self.bookmark(context)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
         today = dt.datetime.now(dt.timezone.utc).date()
-        days = int(self.config.get("analytics_window_days", 30))
+        days = int(self.config["analytics_window_days"])
         if bookmark and self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):

@@ -297,7 +297,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
         if bookmark is None:
             since = self.run.start_date
         else:
-            lookback = dt.timedelta(days=int(self.config.get("statistics_lookback_days", 7)))
+            lookback = dt.timedelta(days=int(self.config["statistics_lookback_days"]))
             since = bookmark - lookback
         path = self.campaign_path(context, "statistics")
         return [self.first_page(path, sent_time_start_date=statistics_param(since))]
