@@ -93,6 +93,13 @@ class ApiCall:
     path: str
     params: Mapping[str, Any] = field(default_factory=dict)
     download: bool = False
+    # The path template the call was made from (a stream's ``path``): errors name it, not ids.
+    template: str | None = None
+
+    @property
+    def what(self) -> str:
+        """How errors name the endpoint: ``GET`` and the path template."""
+        return f"GET {self.template or self.path}"
 
 
 def list_payload(payload: Any, what: str, *, single_ok: bool = False) -> list[dict[str, Any]]:
@@ -181,6 +188,26 @@ class SmartleadStream(RESTStream[Any]):
         if not isinstance(run, RunContext):
             raise TypeError(f"{self.name} belongs to a tap without a RunContext")
         return run
+
+    def call(
+        self,
+        context: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        template: str | None = None,
+        *,
+        download: bool = False,
+    ) -> ApiCall:
+        """A GET of this stream's ``path`` (or ``template``) with the context's ids filled in:
+        ``path`` is the one place a stream's endpoint is spelled."""
+        template = template or self.path
+        return ApiCall(
+            template.format(**(context or {})), params or {}, download=download, template=template
+        )
+
+    @property
+    def what(self) -> str:
+        """How errors name this stream's endpoint: ``GET`` and its path template."""
+        return f"GET {self.path}"
 
     @property
     def runtime(self) -> SharedRuntime:
@@ -505,7 +532,7 @@ class SmartleadStream(RESTStream[Any]):
             return
         prefetched = self._next_prefetched(context)
         if prefetched is MISSING:
-            self.runtime.report_missing(self.logger, self.name, _describe(context))
+            self.runtime.report_missing(self.logger, self.name, describe(context))
             self.progress.partition_done(self.name)
             return
         yield from self.emit_once(self.partition_records(context, prefetched))
@@ -629,6 +656,6 @@ def _error_detail(payload: Any, response: requests.Response) -> str:
     return f": {text[:200]}"
 
 
-def _describe(context: Mapping[str, Any]) -> str:
+def describe(context: Mapping[str, Any]) -> str:
     return ", ".join(f"{key} {value}" for key, value in context.items())
 

@@ -17,14 +17,14 @@ class AccountListStream(SmartleadStream):
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        return [ApiCall(self.path)]
+        return [self.call()]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
-        for _, payload in answers:
-            yield from list_payload(payload, f"GET {self.path}")
+        for call, payload in answers:
+            yield from list_payload(payload, call.what)
 
 
 class LeadCategoriesStream(AccountListStream):

@@ -82,7 +82,8 @@ class CampaignsStream(ListedOnceStream):
         params = {}
         if self.config.get("client_id") is not None:
             params["client_id"] = self.config["client_id"]
-        rows = list_payload(self.fetch(ApiCall(self.path, params)), "GET /campaigns")
+        call = self.call(None, params)
+        rows = list_payload(self.fetch(call), call.what)
         wanted = self.config.get("campaign_ids")
         if not wanted:
             return rows
@@ -101,30 +102,21 @@ class CampaignChildStream(SmartleadStream):
     """A per-campaign endpoint answered by one request (a list, or one object)."""
 
     partition_kind = "campaign"
-    endpoint: ClassVar[str]
     returns_list: ClassVar[bool] = True
-
-    @property
-    def path(self) -> str:  # type: ignore[override]
-        return f"/campaigns/{{campaign_id}}/{self.endpoint}"
-
-    def campaign_path(self, context: dict) -> str:
-        return f"/campaigns/{context['campaign_id']}/{self.endpoint}"
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        return [ApiCall(self.campaign_path(context))]
+        return [self.call(context)]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        what = f"GET /campaigns/{{id}}/{self.endpoint}"
-        for _, payload in answers:
-            rows = list_payload(payload, what, single_ok=True) if self.returns_list else [
-                object_payload(payload, what)
+        for call, payload in answers:
+            rows = list_payload(payload, call.what, single_ok=True) if self.returns_list else [
+                object_payload(payload, call.what)
             ]
             for row in rows:
                 yield self.prepare({**row, "campaign_id": context["campaign_id"]})
@@ -141,7 +133,7 @@ class CampaignSequencesStream(CampaignChildStream):
     ``sequence_variants: []`` and its subject and body on the step."""
 
     name = "campaign_sequences"
-    endpoint = "sequences"
+    path = "/campaigns/{campaign_id}/sequences"
     primary_keys = ("campaign_id", "id")
     field_aliases = {"seq_variants": "sequence_variants"}
     schema = record_schema(
@@ -184,14 +176,14 @@ class CampaignSequencesStream(CampaignChildStream):
 
 class CampaignEmailAccountsStream(CampaignChildStream):
     name = "campaign_email_accounts"
-    endpoint = "email-accounts"
+    path = "/campaigns/{campaign_id}/email-accounts"
     primary_keys = ("campaign_id", "id")
     schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
 
 
 class CampaignWebhooksStream(CampaignChildStream):
     name = "campaign_webhooks"
-    endpoint = "webhooks"
+    path = "/campaigns/{campaign_id}/webhooks"
     primary_keys = ("campaign_id", "id")
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -208,7 +200,7 @@ class CampaignWebhooksStream(CampaignChildStream):
 
 class CampaignAnalyticsStream(CampaignChildStream):
     name = "campaign_analytics"
-    endpoint = "analytics"
+    path = "/campaigns/{campaign_id}/analytics"
     returns_list = False
     primary_keys = ("campaign_id",)
     schema = record_schema(
@@ -246,12 +238,12 @@ class CampaignAnalyticsStream(CampaignChildStream):
         """``GET /campaigns/{id}/analytics`` (or MISSING): for this stream and for the activity
         detector, which asks for it first and shares it (one request per campaign per run)."""
         context = {"campaign_id": campaign_id}
-        return self.fetch_unless_missing(ApiCall(self.campaign_path(context)), context)
+        return self.fetch_unless_missing(self.call(context), context)
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
         payload = self.run.activity.analytics(context["campaign_id"])
-        return MISSING if payload is MISSING else [(ApiCall(self.campaign_path(context)), payload)]
+        return MISSING if payload is MISSING else [(self.call(context), payload)]
 
 
 class CampaignAnalyticsByDateStream(CampaignChildStream):
@@ -262,7 +254,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     """
 
     name = "campaign_analytics_by_date"
-    endpoint = "analytics-by-date"
+    path = "/campaigns/{campaign_id}/analytics-by-date"
     returns_list = False
     primary_keys = ("campaign_id", "start_date")
     replication_key = "start_date"
@@ -299,10 +291,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         return [
-            ApiCall(
-                self.campaign_path(context),
-                {"start_date": first.isoformat(), "end_date": last.isoformat()},
-            )
+            self.call(context, {"start_date": first.isoformat(), "end_date": last.isoformat()})
             for first, last in self.windows(context)
         ]
 
@@ -312,7 +301,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         for call, payload in answers:
-            row = object_payload(payload, "GET /campaigns/{id}/analytics-by-date")
+            row = object_payload(payload, call.what)
             # The window we asked for is the key, whatever the API echoes.
             yield {
                 **row,

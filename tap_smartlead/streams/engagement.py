@@ -60,18 +60,17 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        return [ApiCall(f"/campaigns/{context['campaign_id']}/leads-export", download=True)]
+        return [self.call(context, download=True)]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for _, answer in answers:
+        for call, answer in answers:
             if not hasattr(answer, "read"):
                 raise UnexpectedResponseError(
-                    "Unexpected response shape from GET /campaigns/{id}/leads-export: expected "
-                    "a CSV file, got JSON."
+                    f"Unexpected response shape from {call.what}: expected a CSV file, got JSON."
                 )
             with answer:
                 for row in csv.DictReader(answer):
