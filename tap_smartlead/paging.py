@@ -10,7 +10,9 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from tap_smartlead.client import MISSING, ApiCall, SmartleadStream, describe, list_payload
+from tap_smartlead.client import SmartleadStream, describe
+from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.payloads import list_payload
 
 
 def as_count(value: Any) -> int | None:

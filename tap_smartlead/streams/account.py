@@ -8,7 +8,9 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream, list_payload
+from tap_smartlead.client import SmartleadStream
+from tap_smartlead.http_client import ApiCall
+from tap_smartlead.payloads import list_payload
 from tap_smartlead.schemas import ID, TEXT, TIMESTAMP, open_object, record_schema
 
 

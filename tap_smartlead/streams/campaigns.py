@@ -9,15 +9,10 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import (
-    MISSING,
-    ApiCall,
-    ListedOnceStream,
-    SmartleadStream,
-    list_payload,
-    object_payload,
-)
+from tap_smartlead.client import ListedOnceStream, SmartleadStream
 from tap_smartlead.errors import ConfigurationError
+from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
     ANALYTICS_COUNTS,
     COUNT,

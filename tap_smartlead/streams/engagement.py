@@ -9,8 +9,9 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream
+from tap_smartlead.client import SmartleadStream
 from tap_smartlead.errors import UnexpectedResponseError
+from tap_smartlead.http_client import ApiCall
 from tap_smartlead.schemas import COUNT, ID, JSON_OBJECT, TEXT, TIMESTAMP, record_schema
 
 

@@ -24,9 +24,10 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import MISSING, ApiCall, list_payload, object_payload
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
+from tap_smartlead.http_client import MISSING, ApiCall
 from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
     COUNT,
     EXTRA_FIELDS,

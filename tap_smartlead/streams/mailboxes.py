@@ -9,14 +9,10 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import (
-    ApiCall,
-    ListedOnceStream,
-    SmartleadStream,
-    list_payload,
-    object_payload,
-)
+from tap_smartlead.client import ListedOnceStream, SmartleadStream
+from tap_smartlead.http_client import ApiCall
 from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import COUNT, DATE, EMAIL_ACCOUNT_PROPERTIES, ID, record_schema
 
 EMAIL_ACCOUNTS_PAGE_SIZE = 100  # the API's cap
