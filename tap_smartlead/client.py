@@ -97,8 +97,9 @@ class SmartleadStream(HttpStream):
         return self.get_context_state(context).get("replication_key_value")
 
     def partition_calls(self, context: Context | None) -> list[ApiCall]:
-        """The requests that can be made for a partition before any of them is answered."""
-        raise NotImplementedError
+        """The requests that can be made for a partition before any of them is answered: by
+        default one, of the stream's ``path`` with the partition's ids."""
+        return [self.call(context)]
 
     def partition_records(
         self, context: Context | None, answers: list[tuple[ApiCall, Any]]

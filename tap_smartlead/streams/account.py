@@ -18,10 +18,6 @@ class AccountListStream(SmartleadStream):
     """An account-wide endpoint answered by one list (bare or in the ``ok``/``data`` envelope)."""
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        return [self.call()]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:

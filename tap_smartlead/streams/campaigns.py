@@ -100,11 +100,6 @@ class CampaignChildStream(SmartleadStream):
     returns_list: ClassVar[bool] = True
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [self.call(context)]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:

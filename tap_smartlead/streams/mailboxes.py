@@ -47,11 +47,6 @@ class EmailAccountDetailsStream(SmartleadStream):
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [self.call(context)]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
@@ -91,11 +86,6 @@ class WarmupStatsStream(SmartleadStream):
         th.Property("reply_count", COUNT),
         th.Property("save_from_spam_count", COUNT),
     )
-
-    @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [self.call(context)]
 
     @override
     def partition_records(
@@ -145,7 +135,7 @@ class WarmupTotalsStream(SmartleadStream):
         assert context is not None
         if self.runtime.has(_WARMUP_REPORTS, context["email_account_id"]):
             return []
-        return [self.call(context)]
+        return super().partition_calls(context)
 
     @override
     def partition_records(
