@@ -22,6 +22,11 @@ def as_count(value: Any) -> int | None:
         return None
 
 
+def at_offset(first: ApiCall, offset: int) -> ApiCall:
+    """The page of the query ``first`` that starts at ``offset``."""
+    return dataclasses.replace(first, params={**first.params, "offset": offset})
+
+
 class OffsetPagedStream(SmartleadStream):
     """A stream that reads an ``offset``/``limit`` endpoint (its own path, or another's)."""
 
@@ -41,31 +46,31 @@ class OffsetPagedStream(SmartleadStream):
         """Rows of every page of the query ``first``, given the answer to it."""
         rows = list_payload(payload, first.what)
         yield rows
-        total = as_count(payload.get(self.total_key)) if self.total_key and isinstance(
-            payload, dict
-        ) else None
-        if total is None:
+        total = self.stated_total(payload)
+        if total is None:  # walk the pages one by one until a short one
             offset = len(rows)
             while len(rows) == self.page_size:
-                answer = self._fetch_page(dataclasses.replace(
-                    first, params={**first.params, "offset": offset}
-                ), context)
+                answer = self._fetch_page(at_offset(first, offset), context)
                 if answer is MISSING:
                     return
                 rows = list_payload(answer, first.what)
                 offset += len(rows)
                 yield rows
             return
-        later = (
-            dataclasses.replace(first, params={**first.params, "offset": offset})
-            for offset in range(self.page_size, total, self.page_size)
-        )
+        offsets = range(self.page_size, total, self.page_size)
+        later = (at_offset(first, offset) for offset in offsets)
         for _, answer in self.fan_out(lambda call: self._fetch_page(call, context), later):
             if answer is MISSING:
                 assert context is not None
                 self.runtime.report_missing(self.logger, self.name, describe(context))
                 return
             yield list_payload(answer, first.what)
+
+    def stated_total(self, payload: Any) -> int | None:
+        """The total the first page's answer states, if this endpoint states one."""
+        if self.total_key is None or not isinstance(payload, dict):
+            return None
+        return as_count(payload.get(self.total_key))
 
     def rows(self, context: dict | None, answers: list[tuple[ApiCall, Any]]) -> Iterator[dict]:
         """Every row of every page of the queries answered, each row once: queries overlap

@@ -203,7 +203,8 @@ class TapSmartlead(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        REDACTOR.add(self.config["api_key"])
+        # .get: --discover does not validate the config, so api_key may be missing there.
+        REDACTOR.add(self.config.get("api_key"))
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
     @cached_property

@@ -1,16 +1,8 @@
 """Leads, their per-email statistics and their message threads: the large, incremental streams.
 
 Each is partitioned by campaign, so the state holds one bookmark per campaign whatever the number
-of leads. Server-side filters keep incremental runs small:
-
-- ``campaign_leads``: new leads (``created_at_gt`` the newest ``created_at`` seen) and leads with
-  activity (``event_time_gt`` the time the previous run started), each less an overlap.
-- ``campaign_statistics``: ``sent_time_start_date`` = bookmark less ``statistics_lookback_days``,
-  so opens, clicks and replies that arrive after a send update its row.
-- ``lead_message_history``: history is asked only for leads with activity since the bookmark less
-  the overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint); each such
-  lead's whole thread is read again, because a message's open and click counts change after it
-  was sent.
+of leads; server-side filters keep incremental runs small. Each stream's incremental rule is in
+its own docstring.
 """
 
 from __future__ import annotations
@@ -82,6 +74,14 @@ LEAD_SCHEMA = open_object(
 
 
 class CampaignLeadsStream(PagedCampaignStream):
+    """Each lead of each campaign, with its status and category.
+
+    Incremental: new leads (``created_at_gt`` the newest ``created_at`` seen) and leads with
+    activity (``event_time_gt`` the time the previous run checked, kept in the state as
+    ``activity_checked_at``), each less ``incremental_overlap_minutes``. The active-leads query
+    also serves ``lead_message_history`` when both are selected (one query for both).
+    """
+
     name = "campaign_leads"
     path = "/campaigns/{campaign_id}/leads"
     primary_keys = ("campaign_id", "campaign_lead_map_id")
@@ -182,7 +182,11 @@ class CampaignLeadsStream(PagedCampaignStream):
 class CampaignStatisticsStream(PagedCampaignStream):
     """One row per email sent. The live API keys rows by ``stats_id``; a row without one (the
     seed's example has none) gets ``synthetic:<hash>`` of its lead email, step and send time,
-    the same on every run, so it is upserted, never duplicated."""
+    the same on every run, so it is upserted, never duplicated.
+
+    Incremental: ``sent_time_start_date`` = bookmark less ``statistics_lookback_days``, so
+    opens, clicks and replies that arrive after a send update its row.
+    """
 
     name = "campaign_statistics"
     path = "/campaigns/{campaign_id}/statistics"
@@ -251,6 +255,11 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     the mailbox); the thread's top-level ``from``/``to`` describe its first send and only fill a
     message that lacks them. ``email_seq_number`` is the sequence step (an integer; null for a
     reply sent by hand from the master inbox, which the API lists as ``SENT``).
+
+    Incremental: history is asked only for leads with activity since the bookmark less the
+    overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint, or the list
+    ``campaign_leads`` made in its own query); each such lead's whole thread is read again,
+    because a message's open and click counts change after it was sent.
     """
 
     name = "lead_message_history"
