@@ -7,6 +7,7 @@ import ctypes.util
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from tap_smartlead.rate_limit import RateLimiter
 TRIM_INTERVAL_SECONDS = 1.0
 
 
-def _load_malloc_trim() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+def _load_malloc_trim() -> Callable[[int], int] | None:
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name).malloc_trim if name else None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
-import threading
 import traceback
 import weakref
 from functools import cached_property
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from singer_sdk import Stream, Tap
@@ -26,6 +26,7 @@ from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+from tap_smartlead.run import RunContext, default_start_date, ids_of
 from tap_smartlead.runtime import SharedRuntime
 from tap_smartlead.streams.account import ClientsStream, LeadCategoriesStream
 from tap_smartlead.streams.campaigns import (
@@ -77,16 +78,14 @@ STREAM_TYPES: list[type[Stream]] = [
     ClientsStream,
 ]
 
+_S = TypeVar("_S", bound=Stream)
 _RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
-_ACTIVITY_LOCK = threading.Lock()
 
 
 class TapSmartlead(Tap):
     """Singer tap for Smartlead.ai."""
 
     name = "tap-smartlead"
-    last_checkpoint = 0.0  # monotonic time of the last mid-stream STATE message
-    _activity: ActivityDetector | None = None
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -121,20 +120,20 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "rate_limit_requests",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=10,
             description="The one request budget of the whole process: at most this many "
             "requests start in any rate_limit_window_seconds (the seed documents 10 per 2 s).",
         ),
         th.Property(
             "rate_limit_window_seconds",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=2,
             description="Length in seconds of the sliding window of rate_limit_requests.",
         ),
         th.Property(
             "rate_limit_share",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0, maximum=1),
             default=1.0,
             description="Share (0..1] of every request budget this tap may use: the configured "
             "one, the one it detects from bare 429s, X-RateLimit-Remaining. The rest is left to "
@@ -142,27 +141,27 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "analytics_window_days",
-            th.IntegerType,
+            th.IntegerType(minimum=1, maximum=API_MAX_WINDOW_DAYS),  # the API's cap
             default=30,
             description="Window size (1..30 days) for campaign_analytics_by_date.",
         ),
         th.Property(
             "request_timeout_seconds",
             # Whole seconds: Meltano 4 cannot pass a `decimal` setting set from the environment.
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=60,
             description="Timeout of one request, in seconds.",
         ),
         th.Property(
             "statistics_lookback_days",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=7,
             description="Incremental campaign_statistics re-read this many days before the "
             "bookmark, so opens, clicks and replies after a send update its row.",
         ),
         th.Property(
             "incremental_overlap_minutes",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=60,
             description="Incremental lead and message filters start this long before the "
             "bookmark, covering clock skew and late-arriving events.",
@@ -178,14 +177,14 @@ class TapSmartlead(Tap):
         ),
         th.Property(
             "max_concurrency",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=DEFAULT_MAX_CONCURRENCY,
             description="Requests in flight at once (all under the one rate limit); 1 is "
             "sequential.",
         ),
         th.Property(
             "progress_interval_seconds",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=DEFAULT_INTERVAL_SECONDS,
             description="Every this many seconds, log a progress line per active stream "
             "(partitions done of total, records, requests, 429s, retries, time left); 0 is off.",
@@ -194,7 +193,7 @@ class TapSmartlead(Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=False)
+        errors = [readable(e) for e in super()._validate_config(raise_errors=False)]
         errors += settings_problems(self._config)
         if errors and raise_errors:
             raise ConfigValidationError(
@@ -204,27 +203,28 @@ class TapSmartlead(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
+        # .get: --discover does not validate the config, so api_key may be missing there.
         REDACTOR.add(self.config.get("api_key"))
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
     @cached_property
     def runtime(self) -> SharedRuntime:
         limiter = RateLimiter(
-            int(self.config.get("rate_limit_requests", 10)),
-            float(self.config.get("rate_limit_window_seconds", 2)),
-            share=float(self.config.get("rate_limit_share", 1.0)),
+            int(self.config["rate_limit_requests"]),
+            float(self.config["rate_limit_window_seconds"]),
+            share=float(self.config["rate_limit_share"]),
         )
         runtime = SharedRuntime(
             limiter=limiter,
-            max_concurrency=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+            max_concurrency=int(self.config["max_concurrency"]),
         )
         _RUNTIMES.add(runtime)
         return runtime
 
     @cached_property
     def progress(self) -> ProgressReporter:
-        interval = self.config.get("progress_interval_seconds", DEFAULT_INTERVAL_SECONDS)
-        return ProgressReporter(int(interval), emit=self.logger.info)
+        interval = int(self.config["progress_interval_seconds"])
+        return ProgressReporter(interval, emit=self.logger.info)
 
     @override
     def sync_all(self) -> None:
@@ -236,38 +236,30 @@ class TapSmartlead(Tap):
             raise
         self.progress.finish("finished")
 
-    @property
-    def activity(self) -> ActivityDetector:
-        """One per run: each campaign's analytics, fetched once, and its activity fingerprint."""
-        with _ACTIVITY_LOCK:  # first asked for by worker threads planning campaigns at once
-            if self._activity is None:
-                analytics = self.streams["campaign_analytics"]
-                assert isinstance(analytics, CampaignAnalyticsStream)
-                self._activity = ActivityDetector(
-                    analytics.fetch_analytics,
-                    enabled=bool(self.config.get("skip_idle_campaigns", True)),
-                )
-            return self._activity
-
-    def start_date(self) -> dt.datetime:
+    @cached_property
+    def run(self) -> RunContext:
+        """What the streams read from this run (tap_smartlead/run.py)."""
         configured = parse_timestamp(self.config.get("start_date"))
-        if configured is not None:
-            return configured
-        today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        return today - dt.timedelta(days=DEFAULT_START_DAYS_AGO)
+        return RunContext(
+            start_date=configured or default_start_date(DEFAULT_START_DAYS_AGO),
+            overlap=dt.timedelta(minutes=int(self.config["incremental_overlap_minutes"])),
+            runtime=self.runtime,
+            progress=self.progress,
+            activity=ActivityDetector(
+                self._fetch_analytics,
+                enabled=bool(self.config["skip_idle_campaigns"]),
+            ),
+            campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
+            email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),
+        )
 
-    def overlap(self) -> dt.timedelta:
-        return dt.timedelta(minutes=int(self.config.get("incremental_overlap_minutes", 60)))
+    def _fetch_analytics(self, campaign_id: Any) -> Any:
+        return self._stream(CampaignAnalyticsStream).fetch_analytics(campaign_id)
 
-    def campaign_ids(self) -> list[int]:
-        campaigns = self.streams["campaigns"]
-        assert isinstance(campaigns, CampaignsStream)
-        return [row["id"] for row in campaigns.listing() if row.get("id") is not None]
-
-    def email_account_ids(self) -> list[int]:
-        accounts = self.streams["email_accounts"]
-        assert isinstance(accounts, EmailAccountsStream)
-        return [row["id"] for row in accounts.listing() if row.get("id") is not None]
+    def _stream(self, kind: type[_S]) -> _S:
+        stream = self.streams[kind.name]
+        assert isinstance(stream, kind)
+        return stream
 
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
@@ -282,7 +274,8 @@ class TapSmartlead(Tap):
 
 
 def settings_problems(config: dict[str, Any]) -> list[str]:
-    """Problems JSON Schema cannot express, each as one line naming the setting."""
+    """Problems JSON Schema cannot express, each as one line naming the setting (types, ranges
+    and defaults are the schema's: ``config_jsonschema``)."""
     problems: list[str] = []
     start = config.get("start_date")
     if start is not None:
@@ -291,35 +284,33 @@ def settings_problems(config: dict[str, Any]) -> list[str]:
             problems.append(f"start_date {start!r} is not an ISO 8601 date or date-time.")
         elif parsed > dt.datetime.now(dt.timezone.utc):
             problems.append(f"start_date {start!r} is in the future.")
-    base_url = config.get("base_url", DEFAULT_BASE_URL)
+    base_url = config.get("base_url")  # the schema's default is in by now
     parts = urlparse(base_url) if isinstance(base_url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(f"base_url {base_url!r} is not an http(s) URL.")
-    window = config.get("analytics_window_days", 30)
-    if isinstance(window, int) and not 1 <= window <= API_MAX_WINDOW_DAYS:
-        problems.append(
-            f"analytics_window_days must be 1..{API_MAX_WINDOW_DAYS} (the API's cap), got {window}."
-        )
-    for name, low in (
-        ("rate_limit_requests", 1),
-        ("rate_limit_window_seconds", 1),
-        ("max_concurrency", 1),
-        ("statistics_lookback_days", 0),
-        ("incremental_overlap_minutes", 0),
-    ):
-        value = config.get(name)
-        if isinstance(value, int) and value < low:
-            problems.append(f"{name} must be at least {low}, got {value}.")
-    interval = config.get("progress_interval_seconds")
-    if isinstance(interval, (int, float)) and interval < 0:
-        problems.append(f"progress_interval_seconds must be 0 (off) or more, got {interval}.")
-    share = config.get("rate_limit_share")
-    if isinstance(share, (int, float)) and not 0 < share <= 1:
-        problems.append(f"rate_limit_share must be within (0, 1], got {share}.")
-    timeout = config.get("request_timeout_seconds")
-    if isinstance(timeout, (int, float)) and timeout <= 0:
-        problems.append(f"request_timeout_seconds must be positive, got {timeout}.")
     return problems
+
+
+# The schema validator's range messages ("0 is less than the minimum of 1 in config['x']") do
+# not read as a setting's problem; these say the same, naming the setting first.
+_RANGE_MESSAGES = (
+    (re.compile(r"^(.+) is less than or equal to the minimum of (.+) in config\['(\w+)'\]$"),
+     "{name} must be more than {bound}, got {value}."),
+    (re.compile(r"^(.+) is less than the minimum of (.+) in config\['(\w+)'\]$"),
+     "{name} must be at least {bound}, got {value}."),
+    (re.compile(r"^(.+) is greater than the maximum of (.+) in config\['(\w+)'\]$"),
+     "{name} must be at most {bound}, got {value}."),
+)
+
+
+def readable(error: str) -> str:
+    """A schema range error reworded to name its setting first; other errors unchanged."""
+    for pattern, template in _RANGE_MESSAGES:
+        found = pattern.match(error)
+        if found:
+            value, bound, name = found.groups()
+            return template.format(name=name, bound=bound, value=value)
+    return error
 
 
 def close_runtimes() -> None:

@@ -1,7 +1,7 @@
-"""Shared fixtures: a Smartlead emulator factory, a throwaway PostgreSQL, a Meltano project.
+"""Fixtures shared by several folders: a throwaway PostgreSQL, a Meltano project.
 
-- ``emulator(**options)`` starts ``smartlead-emulator`` as a subprocess (options become flags,
-  see ``smartlead_emulator.testing``) and stops it after the test.
+(A fixture one folder uses lives in that folder's conftest.py.)
+
 - ``postgres`` (session) runs ``initdb`` + ``pg_ctl`` in a temporary directory on a free port
   of 127.0.0.1 and yields connection parameters; as root the server runs as the ``postgres``
   OS user. Without PostgreSQL binaries the test is skipped, or fails when ``CI`` is set.
@@ -22,14 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from smartlead_emulator.testing import EmulatorProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MELTANO_TAP_PIP_URL = "pip_url: -e ${MELTANO_PROJECT_ROOT}"
@@ -44,24 +42,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "meltano: runs a real Meltano pipeline",
     ):
         config.addinivalue_line("markers", line)
-
-
-# -- emulator ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def emulator() -> Iterator[Callable[..., EmulatorProcess]]:
-    """Factory: ``emu = emulator(seed=1, rate_limit="none")``; each closed after the test."""
-    started: list[EmulatorProcess] = []
-
-    def start(**options: Any) -> EmulatorProcess:
-        emu = EmulatorProcess(**options)
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in reversed(started):
-        emu.close()
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream, list_payload
+from tap_smartlead.client import SmartleadStream
+from tap_smartlead.http_client import ApiCall
+from tap_smartlead.payloads import list_payload
 from tap_smartlead.schemas import ID, TEXT, TIMESTAMP, open_object, record_schema
 
 
@@ -16,15 +18,11 @@ class AccountListStream(SmartleadStream):
     """An account-wide endpoint answered by one list (bare or in the ``ok``/``data`` envelope)."""
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        return [ApiCall(self.path)]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
-        for _, payload in answers:
-            yield from list_payload(payload, f"GET {self.path}")
+        for call, payload in answers:
+            yield from list_payload(payload, call.what)
 
 
 class LeadCategoriesStream(AccountListStream):

@@ -9,15 +9,10 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import (
-    MISSING,
-    ApiCall,
-    ListedOnceStream,
-    SmartleadStream,
-    list_payload,
-    object_payload,
-)
+from tap_smartlead.client import ListedOnceStream, SmartleadStream
 from tap_smartlead.errors import ConfigurationError
+from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
     ANALYTICS_COUNTS,
     COUNT,
@@ -82,7 +77,8 @@ class CampaignsStream(ListedOnceStream):
         params = {}
         if self.config.get("client_id") is not None:
             params["client_id"] = self.config["client_id"]
-        rows = list_payload(self.fetch(ApiCall(self.path, params)), "GET /campaigns")
+        call = self.call(None, params)
+        rows = list_payload(self.fetch(call), call.what)
         wanted = self.config.get("campaign_ids")
         if not wanted:
             return rows
@@ -101,30 +97,16 @@ class CampaignChildStream(SmartleadStream):
     """A per-campaign endpoint answered by one request (a list, or one object)."""
 
     partition_kind = "campaign"
-    endpoint: ClassVar[str]
     returns_list: ClassVar[bool] = True
-
-    @property
-    def path(self) -> str:  # type: ignore[override]
-        return f"/campaigns/{{campaign_id}}/{self.endpoint}"
-
-    def campaign_path(self, context: dict) -> str:
-        return f"/campaigns/{context['campaign_id']}/{self.endpoint}"
-
-    @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [ApiCall(self.campaign_path(context))]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        what = f"GET /campaigns/{{id}}/{self.endpoint}"
-        for _, payload in answers:
-            rows = list_payload(payload, what, single_ok=True) if self.returns_list else [
-                object_payload(payload, what)
+        for call, payload in answers:
+            rows = list_payload(payload, call.what, single_ok=True) if self.returns_list else [
+                object_payload(payload, call.what)
             ]
             for row in rows:
                 yield self.prepare({**row, "campaign_id": context["campaign_id"]})
@@ -141,7 +123,7 @@ class CampaignSequencesStream(CampaignChildStream):
     ``sequence_variants: []`` and its subject and body on the step."""
 
     name = "campaign_sequences"
-    endpoint = "sequences"
+    path = "/campaigns/{campaign_id}/sequences"
     primary_keys = ("campaign_id", "id")
     field_aliases = {"seq_variants": "sequence_variants"}
     schema = record_schema(
@@ -184,14 +166,14 @@ class CampaignSequencesStream(CampaignChildStream):
 
 class CampaignEmailAccountsStream(CampaignChildStream):
     name = "campaign_email_accounts"
-    endpoint = "email-accounts"
+    path = "/campaigns/{campaign_id}/email-accounts"
     primary_keys = ("campaign_id", "id")
     schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
 
 
 class CampaignWebhooksStream(CampaignChildStream):
     name = "campaign_webhooks"
-    endpoint = "webhooks"
+    path = "/campaigns/{campaign_id}/webhooks"
     primary_keys = ("campaign_id", "id")
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -208,7 +190,7 @@ class CampaignWebhooksStream(CampaignChildStream):
 
 class CampaignAnalyticsStream(CampaignChildStream):
     name = "campaign_analytics"
-    endpoint = "analytics"
+    path = "/campaigns/{campaign_id}/analytics"
     returns_list = False
     primary_keys = ("campaign_id",)
     schema = record_schema(
@@ -246,12 +228,12 @@ class CampaignAnalyticsStream(CampaignChildStream):
         """``GET /campaigns/{id}/analytics`` (or MISSING): for this stream and for the activity
         detector, which asks for it first and shares it (one request per campaign per run)."""
         context = {"campaign_id": campaign_id}
-        return self.fetch_unless_missing(ApiCall(self.campaign_path(context)), context)
+        return self.fetch_unless_missing(self.call(context), context)
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
-        payload = self._tap.activity.analytics(context["campaign_id"])  # type: ignore[attr-defined]
-        return MISSING if payload is MISSING else [(ApiCall(self.campaign_path(context)), payload)]
+        payload = self.run.activity.analytics(context["campaign_id"])
+        return MISSING if payload is MISSING else [(self.call(context), payload)]
 
 
 class CampaignAnalyticsByDateStream(CampaignChildStream):
@@ -262,7 +244,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     """
 
     name = "campaign_analytics_by_date"
-    endpoint = "analytics-by-date"
+    path = "/campaigns/{campaign_id}/analytics-by-date"
     returns_list = False
     primary_keys = ("campaign_id", "start_date")
     replication_key = "start_date"
@@ -278,12 +260,12 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     )
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
-        origin = self._tap.start_date().date()  # type: ignore[attr-defined]
+        origin = self.run.start_date.date()
         bookmark = self.bookmark(context)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
         today = dt.datetime.now(dt.timezone.utc).date()
-        days = int(self.config.get("analytics_window_days", 30))
-        if bookmark and self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        days = int(self.config["analytics_window_days"])
+        if bookmark and self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             # Nothing happened since the bookmarked window was fetched: its counts stand. A
@@ -299,10 +281,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         return [
-            ApiCall(
-                self.campaign_path(context),
-                {"start_date": first.isoformat(), "end_date": last.isoformat()},
-            )
+            self.call(context, {"start_date": first.isoformat(), "end_date": last.isoformat()})
             for first, last in self.windows(context)
         ]
 
@@ -312,7 +291,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         for call, payload in answers:
-            row = object_payload(payload, "GET /campaigns/{id}/analytics-by-date")
+            row = object_payload(payload, call.what)
             # The window we asked for is the key, whatever the API echoes.
             yield {
                 **row,

@@ -9,8 +9,9 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ApiCall, SmartleadStream
+from tap_smartlead.client import SmartleadStream
 from tap_smartlead.errors import UnexpectedResponseError
+from tap_smartlead.http_client import ApiCall
 from tap_smartlead.schemas import COUNT, ID, JSON_OBJECT, TEXT, TIMESTAMP, record_schema
 
 
@@ -60,18 +61,17 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        return [ApiCall(f"/campaigns/{context['campaign_id']}/leads-export", download=True)]
+        return [self.call(context, download=True)]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for _, answer in answers:
+        for call, answer in answers:
             if not hasattr(answer, "read"):
                 raise UnexpectedResponseError(
-                    "Unexpected response shape from GET /campaigns/{id}/leads-export: expected "
-                    "a CSV file, got JSON."
+                    f"Unexpected response shape from {call.what}: expected a CSV file, got JSON."
                 )
             with answer:
                 for row in csv.DictReader(answer):

@@ -1,16 +1,8 @@
 """Leads, their per-email statistics and their message threads: the large, incremental streams.
 
 Each is partitioned by campaign, so the state holds one bookmark per campaign whatever the number
-of leads. Server-side filters keep incremental runs small:
-
-- ``campaign_leads``: new leads (``created_at_gt`` the newest ``created_at`` seen) and leads with
-  activity (``event_time_gt`` the time the previous run started), each less an overlap.
-- ``campaign_statistics``: ``sent_time_start_date`` = bookmark less ``statistics_lookback_days``,
-  so opens, clicks and replies that arrive after a send update its row.
-- ``lead_message_history``: history is asked only for leads with activity since the bookmark less
-  the overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint); each such
-  lead's whole thread is read again, because a message's open and click counts change after it
-  was sent.
+of leads; server-side filters keep incremental runs small. Each stream's incremental rule is in
+its own docstring.
 """
 
 from __future__ import annotations
@@ -24,14 +16,10 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import (
-    MISSING,
-    ApiCall,
-    SmartleadStream,
-    list_payload,
-    object_payload,
-)
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
+from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
     COUNT,
     EXTRA_FIELDS,
@@ -60,74 +48,10 @@ def statistics_param(value: dt.datetime) -> str:
     return iso_param(value).replace("T", " ")
 
 
-def as_count(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-class PagedCampaignStream(SmartleadStream):
-    """A per-campaign endpoint paged with ``offset``/``limit`` whose answer states its total."""
+class PagedCampaignStream(OffsetPagedStream):
+    """A per-campaign endpoint paged with ``offset``/``limit`` (one bookmark per campaign)."""
 
     partition_kind = "campaign"
-    total_key: str
-    page_size: int
-    # What identifies a row when several queries (say new leads and active leads) overlap.
-    row_key: str
-
-    def campaign_path(self, context: dict, endpoint: str) -> str:
-        return f"/campaigns/{context['campaign_id']}/{endpoint}"
-
-    def first_page(self, path: str, **filters: Any) -> ApiCall:
-        return ApiCall(path, {"offset": 0, "limit": self.page_size, **filters})
-
-    def pages(self, context: dict, first: ApiCall, payload: Any, what: str) -> Iterator[list[dict]]:
-        """Rows of every page of the query ``first``; later pages fetched concurrently."""
-        rows = list_payload(payload, what)
-        yield rows
-        total = as_count(payload.get(self.total_key)) if isinstance(payload, dict) else None
-        if total is None:
-            # No total: walk the pages one by one until a short one.
-            offset = len(rows)
-            while len(rows) == self.page_size:
-                answer = self.fetch_unless_missing(
-                    ApiCall(first.path, {**first.params, "offset": offset}), context
-                )
-                if answer is MISSING:
-                    return
-                rows = list_payload(answer, what)
-                offset += len(rows)
-                yield rows
-            return
-        later = (
-            ApiCall(first.path, {**first.params, "offset": offset})
-            for offset in range(self.page_size, total, self.page_size)
-        )
-        fetch = lambda call: self.fetch_unless_missing(call, context)  # noqa: E731
-        for _, answer in self.fan_out(fetch, later):
-            if answer is MISSING:
-                self.runtime.report_missing(
-                    self.logger, self.name, f"campaign_id {context['campaign_id']}"
-                )
-                return
-            yield list_payload(answer, what)
-
-    def rows(
-        self, context: dict, answers: list[tuple[ApiCall, Any]], what: str
-    ) -> Iterator[dict[str, Any]]:
-        """Every row of every page of the partition's queries, each row once: queries overlap
-        (new leads and active leads) and the live API lists the same lead twice."""
-        seen: set[Any] = set()
-        for call, payload in answers:
-            for page in self.pages(context, call, payload, what):
-                for row in page:
-                    key = row.get(self.row_key)
-                    if key is not None:
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                    yield row
 
 
 LEAD_SCHEMA = open_object(
@@ -150,6 +74,14 @@ LEAD_SCHEMA = open_object(
 
 
 class CampaignLeadsStream(PagedCampaignStream):
+    """Each lead of each campaign, with its status and category.
+
+    Incremental: new leads (``created_at_gt`` the newest ``created_at`` seen) and leads with
+    activity (``event_time_gt`` the time the previous run checked, kept in the state as
+    ``activity_checked_at``), each less ``incremental_overlap_minutes``. The active-leads query
+    also serves ``lead_message_history`` when both are selected (one query for both).
+    """
+
     name = "campaign_leads"
     path = "/campaigns/{campaign_id}/leads"
     primary_keys = ("campaign_id", "campaign_lead_map_id")
@@ -182,33 +114,31 @@ class CampaignLeadsStream(PagedCampaignStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         state = self.get_context_state(context)
-        if self._tap.activity.is_idle(context["campaign_id"], state):  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(context["campaign_id"], state):
             return []  # no lead was added and none had an event since they were last read
-        path = self.campaign_path(context, "leads")
         # Taken before the first request: activity after this is the next run's business.
         self._checked_at[context["campaign_id"]] = format_timestamp(
             dt.datetime.now(dt.timezone.utc)
         )
         created_since = parse_timestamp(self.bookmark(context))
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
-        history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
-        assert isinstance(history, LeadMessageHistoryStream)
+        history = self.sibling(LeadMessageHistoryStream)
         wanted, history_since = history.active_leads_wanted(context)
         if created_since is None or activity_since is None:
-            every_lead = self.first_page(path)
+            every_lead = self.first_page(context)
             if wanted and history_since is None:
                 self._shared_with_history[context["campaign_id"]] = every_lead
             return [every_lead]
-        overlap = self._tap.overlap()  # type: ignore[attr-defined]
+        overlap = self.run.overlap
         since = activity_since - overlap
         if wanted and history_since is not None:
             # One query for both: the leads with any event since the older of the two marks.
             since = min(since, history_since)
-        active = self.first_page(path, event_time_gt=iso_param(since))
+        active = self.first_page(context, event_time_gt=iso_param(since))
         if wanted and history_since is not None:
             self._shared_with_history[context["campaign_id"]] = active
         # New leads have no event yet: the event filter alone would not list them.
-        return [active, self.first_page(path, created_at_gt=iso_param(created_since - overlap))]
+        return [active, self.first_page(context, created_at_gt=iso_param(created_since - overlap))]
 
     @override
     def partition_records(
@@ -219,9 +149,8 @@ class CampaignLeadsStream(PagedCampaignStream):
         shared = self._shared_with_history.pop(campaign_id, None)
         active_leads: dict[Any, None] = {}  # lead ids in order, once each
         seen: set[Any] = set()
-        what = "GET /campaigns/{id}/leads"
         for call, payload in answers:
-            for row in self.rows(context, [(call, payload)], what):
+            for row in self.rows(context, [(call, payload)]):
                 if call == shared:
                     lead = row.get("lead")
                     if isinstance(lead, dict) and lead.get("id") is not None:
@@ -236,7 +165,7 @@ class CampaignLeadsStream(PagedCampaignStream):
         if checked is not None:
             self.get_context_state(context)[self.ACTIVITY_MARKER] = checked
         if shared is not None:
-            history = self._tap.streams["lead_message_history"]  # type: ignore[attr-defined]
+            history = self.sibling(LeadMessageHistoryStream)
             history.take_active_leads(campaign_id, list(active_leads))
 
     @staticmethod
@@ -253,7 +182,11 @@ class CampaignLeadsStream(PagedCampaignStream):
 class CampaignStatisticsStream(PagedCampaignStream):
     """One row per email sent. The live API keys rows by ``stats_id``; a row without one (the
     seed's example has none) gets ``synthetic:<hash>`` of its lead email, step and send time,
-    the same on every run, so it is upserted, never duplicated."""
+    the same on every run, so it is upserted, never duplicated.
+
+    Incremental: ``sent_time_start_date`` = bookmark less ``statistics_lookback_days``, so
+    opens, clicks and replies that arrive after a send update its row.
+    """
 
     name = "campaign_statistics"
     path = "/campaigns/{campaign_id}/statistics"
@@ -290,25 +223,24 @@ class CampaignStatisticsStream(PagedCampaignStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return []  # no send, open, click, reply, bounce or unsubscribe since the last read
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
-            since = self._tap.start_date()  # type: ignore[attr-defined]
+            since = self.run.start_date
         else:
-            lookback = dt.timedelta(days=int(self.config.get("statistics_lookback_days", 7)))
+            lookback = dt.timedelta(days=int(self.config["statistics_lookback_days"]))
             since = bookmark - lookback
-        path = self.campaign_path(context, "statistics")
-        return [self.first_page(path, sent_time_start_date=statistics_param(since))]
+        return [self.first_page(context, sent_time_start_date=statistics_param(since))]
 
     @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for row in self.rows(context, answers, "GET /campaigns/{id}/statistics"):
+        for row in self.rows(context, answers):
             yield {
                 **row,
                 "campaign_id": context["campaign_id"],
@@ -323,6 +255,11 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     the mailbox); the thread's top-level ``from``/``to`` describe its first send and only fill a
     message that lacks them. ``email_seq_number`` is the sequence step (an integer; null for a
     reply sent by hand from the master inbox, which the API lists as ``SENT``).
+
+    Incremental: history is asked only for leads with activity since the bookmark less the
+    overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint, or the list
+    ``campaign_leads`` made in its own query); each such lead's whole thread is read again,
+    because a message's open and click counts change after it was sent.
     """
 
     name = "lead_message_history"
@@ -364,14 +301,14 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     def active_leads_wanted(self, context: dict) -> tuple[bool, dt.datetime | None]:
         """Whether this run will ask for the campaign's active leads, and since when (None:
         every lead), so that campaign_leads can list them in its own query."""
-        if not self.selected or self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if not self.selected or self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return False, None
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             return True, None
-        return True, bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+        return True, bookmark - self.run.overlap
 
     def take_active_leads(self, campaign_id: Any, lead_ids: list[Any]) -> None:
         """campaign_leads listed this campaign's active leads with what this stream needs."""
@@ -380,22 +317,22 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        path = self.campaign_path(context, "leads")
+        leads = CampaignLeadsStream.path  # the active leads are listed by the leads endpoint
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
             # First sync of this campaign: every lead.
-            calls = [self.first_page(path)]
+            calls = [self.first_page(context, leads)]
         else:
-            since = bookmark - self._tap.overlap()  # type: ignore[attr-defined]
+            since = bookmark - self.run.overlap
             # Leads that were sent to, or had any other event, since the bookmark (less an
             # overlap).
             calls = [
-                self.first_page(path, event_time_gt=iso_param(since)),
-                self.first_page(path, last_sent_time_gt=iso_param(since)),
+                self.first_page(context, leads, event_time_gt=iso_param(since)),
+                self.first_page(context, leads, last_sent_time_gt=iso_param(since)),
             ]
         if context["campaign_id"] in self._shared_leads:
             return []  # campaign_leads' query already listed them
-        if self._tap.activity.is_idle(  # type: ignore[attr-defined]
+        if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return []  # no message was sent or received since the last read
@@ -406,7 +343,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         if shared is not None:
             yield from shared
             return
-        for row in self.rows(context, answers, "GET /campaigns/{id}/leads"):
+        for row in self.rows(context, answers):
             lead = row.get("lead")
             if isinstance(lead, dict) and lead.get("id") is not None:
                 yield lead["id"]
@@ -420,14 +357,14 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         # An active lead's WHOLE thread (from start_date) is read again, not only its new
         # messages: a message's open_count and click_count change after it was sent, and the
         # opens and clicks are what made the lead active.
-        start = self._tap.start_date() - dt.timedelta(seconds=1)  # type: ignore[attr-defined]
+        start = self.run.start_date - dt.timedelta(seconds=1)
         since = {"event_time_gt": iso_param(start)}
 
         def history_of(lead_id: Any) -> Any:
-            path = f"/campaigns/{campaign_id}/leads/{lead_id}/message-history"
-            return self.fetch_unless_missing(ApiCall(path, since), context)
+            call = self.call({"campaign_id": campaign_id, "lead_id": lead_id}, since)
+            return self.fetch_unless_missing(call, context)
 
-        what = "GET /campaigns/{id}/leads/{lead_id}/message-history"
+        what = self.what
         for lead_id, payload in self.fan_out(history_of, self.active_lead_ids(context, answers)):
             if payload is MISSING:
                 self.logger.info("Lead %s left campaign %s during the sync.", lead_id, campaign_id)

@@ -9,38 +9,30 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import (
-    ApiCall,
-    ListedOnceStream,
-    SmartleadStream,
-    list_payload,
-    object_payload,
-)
+from tap_smartlead.client import ListedOnceStream, SmartleadStream
+from tap_smartlead.http_client import ApiCall
+from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import COUNT, DATE, EMAIL_ACCOUNT_PROPERTIES, ID, record_schema
 
 EMAIL_ACCOUNTS_PAGE_SIZE = 100  # the API's cap
 
 
-class EmailAccountsStream(ListedOnceStream):
-    """``GET /email-accounts``: bare arrays of at most 100, walked until a short page."""
+class EmailAccountsStream(OffsetPagedStream, ListedOnceStream):
+    """``GET /email-accounts``: bare arrays of at most 100 (no total), walked until a short
+    page; also the list every per-mailbox stream iterates."""
 
     name = "email_accounts"
     path = "/email-accounts"
     primary_keys = ("id",)
+    page_size = EMAIL_ACCOUNTS_PAGE_SIZE
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
 
     @override
     def fetch_listing(self) -> list[dict[str, Any]]:
         """Every mailbox of the account (credentials are removed when records are written)."""
-        mailboxes: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            call = ApiCall(self.path, {"offset": offset, "limit": EMAIL_ACCOUNTS_PAGE_SIZE})
-            page = list_payload(self.fetch(call), "GET /email-accounts")
-            mailboxes += page
-            offset += len(page)
-            if len(page) < EMAIL_ACCOUNTS_PAGE_SIZE:
-                return mailboxes
+        first = self.first_page(None)
+        return [row for page in self.pages(None, first, self.fetch(first)) for row in page]
 
 
 class EmailAccountDetailsStream(SmartleadStream):
@@ -55,27 +47,25 @@ class EmailAccountDetailsStream(SmartleadStream):
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [ApiCall(f"/email-accounts/{context['email_account_id']}")]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        for _, payload in answers:
-            account = object_payload(payload, "GET /email-accounts/{id}")
+        for call, payload in answers:
+            account = object_payload(payload, call.what)
             yield {**account, "id": account.get("id") or context["email_account_id"]}
 
 
-WARMUP_STATS_WHAT = "GET /email-accounts/{id}/warmup-stats"
 # Reports kept by warmup_stats for warmup_totals, so the two share one request per mailbox.
 _WARMUP_REPORTS = "warmup_reports"
 
 
-def warmup_report(payload: Any) -> dict[str, Any]:
-    return object_payload(payload, WARMUP_STATS_WHAT, required="stats_by_date")
+def warmup_report(call: ApiCall, payload: Any) -> dict[str, Any]:
+    return object_payload(payload, call.what, required="stats_by_date")
+
+
+def warmup_days(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return list_payload(report["stats_by_date"], f"GET {WarmupStatsStream.path}")
 
 
 class WarmupStatsStream(SmartleadStream):
@@ -98,25 +88,20 @@ class WarmupStatsStream(SmartleadStream):
     )
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        return [ApiCall(f"/email-accounts/{context['email_account_id']}/warmup-stats")]
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
-        floor = self._tap.start_date().date().isoformat()  # type: ignore[attr-defined]
+        floor = self.run.start_date.date().isoformat()
         bookmark = self.bookmark(context)
         if bookmark:
             floor = max(floor, str(bookmark)[:10])
-        share = self._tap.streams["warmup_totals"].selected
-        for _, payload in answers:
-            report = warmup_report(payload)
+        share = self.sibling(WarmupTotalsStream).selected
+        for call, payload in answers:
+            report = warmup_report(call, payload)
             if share:
                 self.runtime.keep(_WARMUP_REPORTS, context["email_account_id"], report)
-            for day in list_payload(report["stats_by_date"], WARMUP_STATS_WHAT):
+            for day in warmup_days(report):
                 date = str(day.get("date", ""))[:10]
                 if date and date >= floor:
                     yield {**day, "email_account_id": context["email_account_id"], "date": date}
@@ -130,7 +115,7 @@ class WarmupTotalsStream(SmartleadStream):
     is not selected."""
 
     name = "warmup_totals"
-    path = "/email-accounts/{email_account_id}/warmup-stats"
+    path = WarmupStatsStream.path  # the same endpoint, the same answers
     partition_kind = "email_account"
     primary_keys = ("email_account_id", "date")
     replication_key = "date"
@@ -150,7 +135,7 @@ class WarmupTotalsStream(SmartleadStream):
         assert context is not None
         if self.runtime.has(_WARMUP_REPORTS, context["email_account_id"]):
             return []
-        return [ApiCall(f"/email-accounts/{context['email_account_id']}/warmup-stats")]
+        return super().partition_calls(context)
 
     @override
     def partition_records(
@@ -158,10 +143,10 @@ class WarmupTotalsStream(SmartleadStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         aid = context["email_account_id"]
-        reports = [warmup_report(payload) for _, payload in answers]
+        reports = [warmup_report(call, payload) for call, payload in answers]
         kept = self.runtime.take(_WARMUP_REPORTS, aid)
         for report in reports or ([kept] if kept is not None else []):
-            days = list_payload(report["stats_by_date"], WARMUP_STATS_WHAT)
+            days = warmup_days(report)
             dates = sorted(str(day.get("date", ""))[:10] for day in days if day.get("date"))
             today = dates[-1] if dates else dt.datetime.now(dt.timezone.utc).date().isoformat()
             totals = {k: v for k, v in report.items() if k != "stats_by_date"}

@@ -7,13 +7,14 @@ import json
 import pytest
 import requests
 
-from tap_smartlead import client
-from tap_smartlead.client import ApiCall, list_payload, object_payload
+from tap_smartlead import http_client
 from tap_smartlead.errors import (
     AuthenticationError,
     RetriesExhaustedError,
     UnexpectedResponseError,
 )
+from tap_smartlead.http_client import ApiCall
+from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.tap import TapSmartlead
 
 BASE = "http://smartlead.test/api/v1"
@@ -22,8 +23,8 @@ KEY = "unit-test-key-0042"
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch):
-    monkeypatch.setattr(client, "RETRY_BASE_SECONDS", 0.001)
-    monkeypatch.setattr(client, "RETRY_CAP_SECONDS", 0.002)
+    monkeypatch.setattr(http_client, "RETRY_BASE_SECONDS", 0.001)
+    monkeypatch.setattr(http_client, "RETRY_CAP_SECONDS", 0.002)
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_retries_are_bounded_and_the_final_error_hides_the_url(tap, requests_moc
     )
     with pytest.raises(RetriesExhaustedError) as caught:
         tap.streams["campaigns"].fetch(ApiCall("/campaigns"))
-    assert requests_mock.call_count == client.MAX_TRIES
+    assert requests_mock.call_count == http_client.MAX_TRIES
     assert KEY not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
@@ -146,7 +147,7 @@ def test_bare_strings_and_html_pages_with_200_are_retried(tap, requests_mock):
 def test_what_the_api_answers_for_a_deleted_campaign_is_missing(tap, requests_mock, answer):
     requests_mock.get(f"{BASE}/campaigns/7/sequences", **answer)
     stream = tap.streams["campaign_sequences"]
-    assert stream.fetch_unless_missing(ApiCall("/campaigns/7/sequences")) is client.MISSING
+    assert stream.fetch_unless_missing(ApiCall("/campaigns/7/sequences")) is http_client.MISSING
 
 
 def test_unknown_top_level_fields_go_to_extra_fields_and_are_named_once(tap):

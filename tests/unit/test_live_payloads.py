@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from tap_smartlead.client import list_payload
 from tap_smartlead.coercion import coerce_object, object_from_text
 from tap_smartlead.credentials import is_credential_name, scrub_credentials
+from tap_smartlead.payloads import list_payload
 from tap_smartlead.redaction import redact
 from tap_smartlead.streams.leads import synthetic_key
 
