@@ -64,6 +64,15 @@ class TapRun:
         return self.stderr.decode("utf-8", "replace")
 
 
+def merged(runs: list[TapRun]) -> dict[str, dict[tuple, dict]]:
+    """What a warehouse that upserts on primary keys holds after these runs, in order."""
+    tables: dict[str, dict[tuple, dict]] = {stream: {} for stream in PRIMARY_KEYS}
+    for run in runs:
+        for stream in PRIMARY_KEYS:
+            tables[stream].update(run.by_key(stream))
+    return tables
+
+
 def record_key(stream: str, record: dict[str, Any]) -> tuple:
     return tuple(record.get(k) for k in PRIMARY_KEYS[stream])
 

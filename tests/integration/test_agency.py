@@ -16,7 +16,7 @@ import pytest
 from smartlead_emulator.testing import EmulatorProcess
 from tap_smartlead.activity import FINGERPRINT_KEY
 from tests.integration.activity_needs import day_needs
-from tests.integration.tap_runner import PRIMARY_KEYS, TapRun, run_tap, tap_config
+from tests.integration.tap_runner import PRIMARY_KEYS, merged, run_tap, tap_config
 
 pytestmark = pytest.mark.integration
 
@@ -28,15 +28,6 @@ HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
 STATE_NOT_EVENTS = {"campaign_analytics_by_date": {"drafted_count"}}
 INCREMENTAL_PATHS = ("/campaigns/{id}/statistics", "/campaigns/{id}/leads",
                      "/campaigns/{id}/analytics-by-date")
-
-
-def merged(runs: list[TapRun]) -> dict[str, dict[tuple, dict]]:
-    """What a warehouse that upserts on primary keys holds after these runs, in order."""
-    tables: dict[str, dict[tuple, dict]] = {stream: {} for stream in PRIMARY_KEYS}
-    for run in runs:
-        for stream in PRIMARY_KEYS:
-            tables[stream].update(run.by_key(stream))
-    return tables
 
 
 @pytest.fixture(scope="module")

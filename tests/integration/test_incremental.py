@@ -7,20 +7,11 @@ import json
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
-from tests.integration.tap_runner import PRIMARY_KEYS, TapRun, run_tap, tap_config
+from tests.integration.tap_runner import PRIMARY_KEYS, merged, run_tap, tap_config
 
 pytestmark = pytest.mark.integration
 
 HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
-
-
-def merged(runs: list[TapRun]) -> dict[str, dict[tuple, dict]]:
-    """What a warehouse that upserts on primary keys holds after these runs, in order."""
-    tables: dict[str, dict[tuple, dict]] = {stream: {} for stream in PRIMARY_KEYS}
-    for run in runs:
-        for stream in PRIMARY_KEYS:
-            tables[stream].update(run.by_key(stream))
-    return tables
 
 
 @pytest.fixture(scope="module")
