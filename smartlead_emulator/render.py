@@ -437,24 +437,14 @@ def _cell(value: Any) -> str:
 def export_values(m: LeadMap) -> dict[str, Any]:
     """Every column either list can name, for one lead of the campaign."""
     ld = m.lead
+    # The lead's own fields as the leads endpoint renders them; the columns name the order.
     return {
-        "id": ld.id,
+        **lead(ld),
         "campaign_lead_map_id": m.id,
         "status": m.status,
         "category": CATEGORY_NAMES.get(m.category_id) if m.category_id else None,
         "is_interested": m.category_id == 1,
         "created_at": fmt_us_offset(m.created_at),
-        "first_name": ld.first_name,
-        "last_name": ld.last_name,
-        "email": ld.email,
-        "phone_number": ld.phone_number,
-        "company_name": ld.company_name,
-        "website": ld.website,
-        "location": ld.location,
-        "custom_fields": dict(ld.custom_fields),
-        "linkedin_profile": ld.linkedin_profile,
-        "company_url": ld.company_url,
-        "is_unsubscribed": ld.is_unsubscribed,
         "unsubscribed_client_id_map": (
             {str(m.campaign.client_id or 0): True} if ld.is_unsubscribed else None),
         "last_email_sequence_sent": m.messages[-1].sequence.seq_number if m.messages else None,
