@@ -10,7 +10,9 @@ import requests
 from tap_smartlead import http_client
 from tap_smartlead.errors import (
     AuthenticationError,
+    RateLimitedTooLongError,
     RetriesExhaustedError,
+    SyncStopped,
     UnexpectedResponseError,
 )
 from tap_smartlead.http_client import ApiCall
@@ -141,13 +143,76 @@ def test_bare_strings_and_html_pages_with_200_are_retried(tap, requests_mock):
     assert requests_mock.call_count == 3
 
 
-@pytest.mark.parametrize("answer", [{"status_code": 404, "json": {"error": "Campaign not found"}},
-                                    {"status_code": 200, "json": {}},
-                                    {"status_code": 200, "text": ""}])
-def test_what_the_api_answers_for_a_deleted_campaign_is_missing(tap, requests_mock, answer):
+DELETED_ANSWERS = [{"status_code": 404, "json": {"error": "Campaign not found"}},
+                   {"status_code": 200, "json": {}},
+                   {"status_code": 200, "text": ""}]
+
+
+@pytest.mark.parametrize("answer", DELETED_ANSWERS)
+def test_a_deleted_parent_is_believed_only_when_a_second_ask_agrees(tap, requests_mock, answer):
     requests_mock.get(f"{BASE}/campaigns/7/sequences", **answer)
     stream = tap.streams["campaign_sequences"]
-    assert stream.fetch_unless_missing(ApiCall("/campaigns/7/sequences")) is http_client.MISSING
+    call = ApiCall("/campaigns/7/sequences")
+    assert stream.fetch_first_answer(call) is http_client.MISSING
+    assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize("answer", DELETED_ANSWERS)
+def test_a_first_answer_that_was_missing_once_is_read_on_the_second_ask(
+    tap, requests_mock, answer
+):
+    requests_mock.get(f"{BASE}/campaigns/7/sequences", [answer, {"json": [{"id": 3}]}])
+    stream = tap.streams["campaign_sequences"]
+    assert stream.fetch_first_answer(ApiCall("/campaigns/7/sequences")) == [{"id": 3}]
+
+
+@pytest.mark.parametrize("answer", DELETED_ANSWERS)
+def test_a_later_answer_missing_is_transient_and_asked_again(tap, requests_mock, answer):
+    url = f"{BASE}/campaigns/7/leads/9/message-history"
+    requests_mock.get(url, [answer, answer, answer, {"json": {"history": []}}])
+    stream = tap.streams["lead_message_history"]
+    call = ApiCall("/campaigns/7/leads/9/message-history")
+    assert stream.fetch_later_answer(call, {"campaign_id": 7}) == {"history": []}
+    assert requests_mock.call_count == 4
+
+
+def test_a_later_answer_that_stays_missing_is_a_gap_after_a_bounded_number_of_asks(
+    tap, requests_mock
+):
+    requests_mock.get(f"{BASE}/campaigns/7/leads/9/message-history", json={})
+    stream = tap.streams["lead_message_history"]
+    call = ApiCall("/campaigns/7/leads/9/message-history")
+    assert stream.fetch_later_answer(call, {"campaign_id": 7}) is http_client.GAP
+    assert requests_mock.call_count == 4
+
+
+def test_waiting_on_429s_spends_no_retry_attempt(tap, requests_mock):
+    # Twice as many 429s as the retry budget for errors allows, then an answer.
+    limited = {"status_code": 429, "headers": {"Retry-After": "0"}, "json": {"error": "slow"}}
+    requests_mock.get(f"{BASE}/client/", [limited] * 16 + [{"json": [{"id": 6}]}])
+    assert tap.streams["clients"].fetch(ApiCall("/client/")) == [{"id": 6}]
+    assert requests_mock.call_count == 17
+
+
+def test_429s_past_the_limiters_patience_end_in_one_line_naming_the_limit(tap, requests_mock):
+    requests_mock.get(f"{BASE}/client/", status_code=429, json={"error": "Rate limit exceeded"})
+    tap.runtime.limiter.patience_seconds = 0.0
+    with pytest.raises(RateLimitedTooLongError) as caught:
+        tap.streams["clients"].fetch(ApiCall("/client/"))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "rate limit answered 429 to every request" in message
+    assert "configured: 10 per 2s" in message
+    assert requests_mock.call_count == 1
+
+
+def test_a_stopped_runtime_starts_no_request_and_wakes_waiting_threads(tap, requests_mock):
+    requests_mock.get(f"{BASE}/client/", json=[])
+    tap.runtime.limiter.pause_for(600.0)  # a Retry-After of ten minutes
+    tap.runtime.stop()
+    with pytest.raises(SyncStopped):
+        tap.streams["clients"].fetch(ApiCall("/client/"))
+    assert requests_mock.call_count == 0
 
 
 def test_unknown_top_level_fields_go_to_extra_fields_and_are_named_once(tap):
