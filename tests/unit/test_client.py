@@ -17,6 +17,7 @@ from tap_smartlead.errors import (
 )
 from tap_smartlead.http_client import ApiCall
 from tap_smartlead.payloads import list_payload, object_payload
+from tap_smartlead.redaction import redact
 from tap_smartlead.tap import TapSmartlead
 
 BASE = "http://smartlead.test/api/v1"
@@ -233,3 +234,59 @@ def test_seed_spellings_are_read_into_the_live_names(tap):
     assert row["seq_delay_details"] == {"delayInDays": 3}
     assert row["sequence_variants"] == [{"id": 9, "variant_label": "A"}]
     assert "extra_fields" not in row
+
+
+def test_user_fields_named_like_secrets_are_data_and_mailbox_secrets_are_not(tap):
+    custom = {"Key Account": "yes", "Secret Santa": "santa-07", "Token Budget": 1200,
+              "Sort Key": "K0000009"}
+    leads = tap.streams["campaign_leads"]
+    row = leads.post_process({"campaign_id": 1, "campaign_lead_map_id": 2,
+                              "lead": {"id": 3, "custom_fields": custom}})
+    assert row["lead"]["custom_fields"] == custom
+    history = tap.streams["lead_message_history"]
+    message = history.post_process({"campaign_id": 1, "lead_id": 3, "message_id": "m",
+                                    "click_details": {"https://x.io/?token=abc": 2}})
+    assert message["click_details"] == {"https://x.io/?token=abc": 2}
+    assert redact("santa-07 K0000009 1200") == "santa-07 K0000009 1200"  # not registered
+    mailbox = tap.streams["email_account_details"].post_process(
+        {"id": 4, "warmup_details": {"integration": {"client_secret": "deep-secret-1"}}}
+    )
+    assert mailbox == {"id": 4, "warmup_details": {"integration": {}}}
+    assert redact("x deep-secret-1") == "x ***"
+
+
+def test_cc_and_bcc_are_lists_of_addresses_whatever_form_the_api_sends(tap):
+    history = tap.streams["lead_message_history"]
+    base = {"campaign_id": 1, "lead_id": 3, "message_id": "m"}
+    seed = history.post_process({**base, "cc": "a@x.io, b@y.io", "bcc": ""})
+    assert (seed["cc"], seed["bcc"]) == (["a@x.io", "b@y.io"], [])
+    live = history.post_process({**base, "cc": ["boss@acme.example"], "bcc": []})
+    assert (live["cc"], live["bcc"]) == (["boss@acme.example"], [])
+    assert history.schema["properties"]["cc"]["type"] == ["array", "null"]
+    assert history.schema["properties"]["cc"]["items"]["type"] == ["string"]
+
+
+def test_a_listing_that_loses_rows_while_it_is_read_is_read_again(tap, requests_mock):
+    # 250 leads; 4 of the first page are deleted right after it was served, so the 4 rows
+    # after it move into the first page's range. A hand-written listing, not the tap's pager.
+    before = list(range(250))
+    after = [n for n in before if n not in (10, 30, 50, 70)]
+    deleted = {"done": False}
+
+    def page(request, context):
+        offset = int(request.qs["offset"][0])
+        rows = after if deleted["done"] else before
+        if offset == 0:
+            deleted["done"] = True
+        return {"total_leads": str(len(rows)), "offset": offset, "limit": 100,
+                "data": [{"campaign_lead_map_id": n, "lead": {"id": n}}
+                         for n in rows[offset:offset + 100]]}
+
+    requests_mock.get(f"{BASE}/campaigns/7/leads", json=page)
+    stream = tap.streams["campaign_leads"]
+    first = stream.first_page({"campaign_id": 7})
+    answer = stream.fetch(first)
+    ids = {row["campaign_lead_map_id"] for row in stream.rows({"campaign_id": 7},
+                                                              [(first, answer)])}
+    assert set(after) <= ids
+    assert {100, 101, 102, 103} <= ids  # the rows that crossed into the first page
