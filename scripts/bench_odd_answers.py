@@ -9,6 +9,9 @@
   (200 requests per 60 s, bare 429s); once on a fresh window, once on a window another
   integration has just filled. Prints the exit code, the requests, the share answered 429 and
   the rows missing.
+- ``leads-query``: a full sync, a day of activity, an incremental sync: the requests of the
+  leads endpoint per active campaign in the incremental run (campaign_leads' queries, which
+  also list lead_message_history's active leads, sends included).
 - ``deletions``: 4 leads of each of 3 campaigns (450 leads each) deleted right after the first
   page of their listing was served. Prints the surviving leads ``campaign_leads`` missed.
 
@@ -58,7 +61,7 @@ def show_missing(table: dict[str, tuple[int, int]]) -> None:
 
 
 def transient() -> None:
-    account = {"seed": 16, "campaigns": 4, "leads_per_campaign": 60, "mailboxes": 3,
+    account = {"seed": 16, "campaigns": 4, "leads_per_campaign": 300, "mailboxes": 3,
                "rate_limit": "none", "now": NOW.isoformat()}
     with EmulatorProcess(**account, transient_empty_rate=0.05, fault_seed=3) as emu:
         first = run_tap(config(emu))
@@ -107,11 +110,31 @@ def deletions() -> None:
           f"{len(survivors)} surviving leads never emitted")
 
 
+def leads_query() -> None:
+    account = {"seed": 16, "campaigns": 6, "leads_per_campaign": 60, "mailboxes": 3,
+               "rate_limit": "none", "now": NOW.isoformat(), "active_campaigns": 4}
+    with EmulatorProcess(**account) as emu:
+        first = run_tap(config(emu))
+        emu.advance(days=1)
+        emu.reset_stats()
+        second = run_tap(config(emu), state=first.last_state)
+        stats = emu.stats()
+        dataset = emu.dataset()
+    leads = stats["by_path"].get("/campaigns/{id}/leads", 0)
+    histories = stats["by_path"].get("/campaigns/{id}/leads/{lead_id}/message-history", 0)
+    active = account["active_campaigns"]
+    print(f"incremental run, {active} active of {account['campaigns']} campaigns: exit "
+          f"{second.returncode}; {leads} leads-endpoint requests ({leads / active:.1f} per "
+          f"active campaign), {histories} thread requests, {stats['requests']} in all")
+    show_missing(missing([first, second], dataset))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tap", help="the tap-smartlead executable to measure")
     parser.add_argument("scenarios", nargs="*",
-                        default=["transient", "ratelimit", "ratelimit-filled", "deletions"])
+                        default=["transient", "ratelimit", "ratelimit-filled", "leads-query",
+                                 "deletions"])
     args = parser.parse_args()
     if args.tap:
         tap_runner.TAP = args.tap
@@ -122,6 +145,8 @@ def main() -> None:
             ratelimit(fill=False)
         elif scenario == "ratelimit-filled":
             ratelimit(fill=True)
+        elif scenario == "leads-query":
+            leads_query()
         elif scenario == "deletions":
             deletions()
         else:
