@@ -53,8 +53,9 @@ class OffsetPagedStream(SmartleadStream):
         read and be missed. Every page states the total; when a later page states another
         total than the first, the listing changed under the read, and it is read again from
         the start (at most LISTING_READS times; rows read twice are emitted once, see
-        ``emit_once``). A last page that is full is followed until a short one (rows added
-        at the end). So every row that exists throughout the read is yielded.
+        ``emit_once``); rows added meanwhile change the total too. So every row that exists
+        throughout the read is yielded. (A one-page listing has no later page to tell: a row
+        deleted from it moves no row past a page already read.)
         """
         rows = list_payload(payload, first.what)
         yield rows
@@ -64,19 +65,15 @@ class OffsetPagedStream(SmartleadStream):
             return
         for read in range(1, LISTING_READS + 1):
             changed = False
-            last: list[dict] = rows
             offsets = range(self.page_size, total, self.page_size)
             later = (at_offset(first, offset) for offset in offsets)
             for call, answer in self.fan_out(lambda call: self._fetch_page(call, context), later):
                 if answer is GAP:
                     self.note_gap(context, call)
                     continue
-                last = list_payload(answer, first.what)
-                changed = changed or self.stated_total(answer) != total
-                yield last
-            if len(last) == self.page_size:  # rows beyond the total read first: walk on
-                after = (offsets[-1] if offsets else 0) + self.page_size
-                yield from self._walk(context, first, after, last)
+                stated = self.stated_total(answer)  # a page that states none tells nothing
+                changed = changed or (stated is not None and stated != total)
+                yield list_payload(answer, first.what)
             if not changed:
                 return
             if read == LISTING_READS:
