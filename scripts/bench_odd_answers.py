@@ -12,6 +12,9 @@
 - ``leads-query``: a full sync, a day of activity, an incremental sync: the requests of the
   leads endpoint per active campaign in the incremental run (campaign_leads' queries, which
   also list lead_message_history's active leads, sends included).
+- ``sigterm``: SIGTERM 2 s into a sync whose workers wait out a Retry-After of up to a minute
+  (8 requests per minute with headers); prints how long the process took to end, its exit code,
+  and what a run resumed from its last STATE (no limit) leaves missing.
 - ``deletions``: 4 leads of each of 3 campaigns (450 leads each) deleted right after the first
   page of their listing was served. Prints the surviving leads ``campaign_leads`` missed.
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +134,34 @@ def leads_query() -> None:
     show_missing(missing([first, second], dataset))
 
 
+def sigterm() -> None:
+    from tests.faults import helpers
+
+    account = {"seed": 16, "campaigns": 3, "leads_per_campaign": 40, "mailboxes": 3,
+               "rate_limit": "header", "rate_limit_requests": 8, "rate_limit_window": 60,
+               "now": NOW.isoformat()}
+    helpers.TAP = tap_runner.TAP
+    with EmulatorProcess(**account) as emu:
+        trigger = helpers.Trigger(
+            "campaign_analytics", 1, lambda p: helpers.kill_quietly(p, signal.SIGTERM), 2.0
+        )
+        stopped = helpers.run_tap_watched(config(emu), watch=trigger, timeout=600)
+        ended = time.monotonic()
+        emu.configure(rate_limit="none")
+        resumed = run_tap(config(emu), state=stopped.last_state)
+        dataset = emu.dataset()
+    took = ended - trigger.fired_at if trigger.fired_at else float("nan")
+    print(f"SIGTERM while waiting on the limit: exit {stopped.returncode} {took:.1f} s after "
+          f"the signal; resumed run exit {resumed.returncode}")
+    show_missing(missing([stopped, resumed], dataset))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tap", help="the tap-smartlead executable to measure")
     parser.add_argument("scenarios", nargs="*",
                         default=["transient", "ratelimit", "ratelimit-filled", "leads-query",
-                                 "deletions"])
+                                 "sigterm", "deletions"])
     args = parser.parse_args()
     if args.tap:
         tap_runner.TAP = args.tap
@@ -147,6 +174,8 @@ def main() -> None:
             ratelimit(fill=True)
         elif scenario == "leads-query":
             leads_query()
+        elif scenario == "sigterm":
+            sigterm()
         elif scenario == "deletions":
             deletions()
         else:
