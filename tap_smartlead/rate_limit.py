@@ -30,6 +30,7 @@ RECOVERY_WINDOWS = 5
 # measured to within about 5 % with a handful of probes, whatever its length.
 PROBE_MIN_WINDOWS = 0.25
 PROBE_GROWTH = 0.05
+PROBE_GROWTH_UNMEASURED = 0.25
 # How far back accepted request starts are remembered for measuring the server's window.
 LEARN_HORIZON_SECONDS = 900.0
 # How long the limiter waits on 429s without one accepted request before it gives up: waiting
@@ -89,6 +90,9 @@ class _Probe:
     next_at: float  # earliest start of the next probe
     stretch_since: float  # accepted starts after this belong to the stretch that hit the limit
     reference: float  # the first accepted start of that stretch known when the 429 came
+    # No request of ours was accepted in the stretch (another integration, or the run before,
+    # filled the server's window): there is no window to measure, only a slot to wait for.
+    empty: bool = False
 
 
 class RateLimiter:
@@ -249,7 +253,10 @@ class RateLimiter:
     def _probe_spacing(self, now: float) -> float:
         assert self._probe is not None
         elapsed = now - self._probe.reference
-        return max(self.window_seconds * PROBE_MIN_WINDOWS, PROBE_GROWTH * elapsed)
+        # Nothing to measure: probes only look for the free slot, so they spread out faster
+        # (a window another integration filled costs about 20 probes, not 60).
+        growth = PROBE_GROWTH_UNMEASURED if self._probe.empty else PROBE_GROWTH
+        return max(self.window_seconds * PROBE_MIN_WINDOWS, growth * elapsed)
 
     def pause_for(self, seconds: float) -> None:
         """Hold every request start for ``seconds`` from now (never shortens a longer pause)."""
@@ -344,8 +351,10 @@ class RateLimiter:
                 return  # started before the last probe was accepted: that episode's news
             # Unlearned, or learned and yet too fast: measure (again) from the last probe on.
             since = self._stretch_since
-            reference = next((s for s in self._accepted if s > since), now)
-            self._probe = _Probe(began=now, next_at=now, stretch_since=since, reference=reference)
+            reference = next((s for s in self._accepted if s > since), None)
+            self._probe = _Probe(began=now, next_at=now, stretch_since=since,
+                                 reference=now if reference is None else reference,
+                                 empty=reference is None)
             self._probe.next_at = now + self._probe_spacing(now)
         LOGGER.warning(
             "Rate limited (429) without Retry-After: the server's limit is stricter than the "

@@ -283,3 +283,18 @@ def test_rejects_impossible_budgets():
         RateLimiter(10, 0)
     with pytest.raises(ValueError):
         RateLimiter(10, 2, share=0)
+
+
+def test_a_window_another_integration_filled_costs_few_probes_and_little_time():
+    # The run starts on a window another integration of the account has just filled: no
+    # request of ours is in it, so there is nothing to measure, only the free slot to find.
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(200, 60.0)
+    server.accepted = [-1.0] * 200
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 600.0)
+    own = server.accepted[200:]
+    assert own[0] < 59.0 * 1.3  # found within 30 % of the wait the window imposes
+    early = [t for t in server.rejected if t < own[0]]
+    assert len(early) <= 25, len(early)
+    assert len(server.rejected) <= 0.05 * (len(own) + len(server.rejected))
