@@ -13,7 +13,7 @@ from types import FrameType
 
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
-from .faults import FaultInjector, parse_kinds
+from .faults import FaultInjector, TransientEmpty, parse_kinds
 from .ratelimit import POLICIES, RateLimiter
 from .server import API_PREFIX, Emulator, make_server
 from .timeutil import UTC, parse_instant
@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-kinds", default="all")
     p.add_argument("--fault-seed", type=int, default=1)
     p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--transient-empty-rate", type=float, default=0.0,
+                   help="share of child answers (/campaigns/{id}/..., a lead's thread) that are "
+                        "a transient `200 {}` for a campaign that exists (seeded by "
+                        "--fault-seed)")
+    p.add_argument("--delete-leads-mid-listing", type=int, default=0,
+                   help="delete this many leads of each campaign right after the first page "
+                        "of a multi-page listing of it was served (once per campaign)")
     p.add_argument("--quiet", action="store_true", help="no access log (the default)")
     p.add_argument("--verbose", action="store_true", help="print an access log to stderr")
     return p
@@ -89,11 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         print(f"smartlead-emulator: {err}", file=sys.stderr)
         return 2
-    if not 0.0 <= args.fault_rate <= 1.0:
-        print("smartlead-emulator: --fault-rate must be within 0..1", file=sys.stderr)
-        return 2
+    for name in ("fault_rate", "transient_empty_rate"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            print(f"smartlead-emulator: --{name.replace('_', '-')} must be within 0..1",
+                  file=sys.stderr)
+            return 2
     for name in ("campaigns", "leads_per_campaign", "mailboxes", "clients",
-                 "vanishing_campaigns", "vanish_after"):
+                 "vanishing_campaigns", "vanish_after", "delete_leads_mid_listing"):
         if (getattr(args, name) or 0) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
@@ -117,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         vanish_answer=args.vanish_answer,
         vanish_after=args.vanish_after,
         active_campaigns=args.active_campaigns,
+        delete_leads_mid_listing=args.delete_leads_mid_listing,
     )
     built = time.perf_counter() - started
     config = Config(
@@ -130,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose and not args.quiet,
         limiter=limiter,
         faults=FaultInjector(args.fault_rate, kinds, args.fault_seed),
+        transient_empty=TransientEmpty(args.transient_empty_rate, args.fault_seed),
     )
     server = make_server(args.host, args.port, Emulator(dataset, config))
     host, port = server.server_address[:2]

@@ -196,13 +196,31 @@ def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     served = listing(ds, c)
     rows = served if unfiltered else [m for m in served if keep(m)]
     r = render_live if ds.live else render
-    return {
+    answer = {
         # Counts the rows served, duplicates included, so offset paging stays consistent.
         "total_leads": str(len(rows)),
         "offset": offset,
         "limit": limit,
         "data": [r.lead_row(m) for m in rows[offset:offset + limit]],
     }
+    if offset == 0 and len(rows) > limit:
+        delete_while_listed(ds, c, rows[:limit])
+    return answer
+
+
+def delete_while_listed(ds: Dataset, c: Campaign, page_one: list[LeadMap]) -> None:
+    """`--delete-leads-mid-listing N`: once per campaign, delete N leads spread over the page
+    just served, so that every row after them moves N places towards the start of the listing
+    while the client is still reading its later pages."""
+    count = min(ds.delete_leads_mid_listing, len(page_one))
+    if count <= 0 or c.id in ds.deleted_mid_listing:
+        return
+    distinct = list({m.id: m for m in page_one}.values())  # a duplicated row is one lead
+    step = max(1, len(distinct) // count)
+    doomed = distinct[::step][:count]
+    ds.deleted_mid_listing[c.id] = [m.id for m in doomed]
+    for entry in doomed:
+        ds.delete_lead_map(entry)
 
 
 def leads_export(ds: Dataset, params: Params, cid: str) -> Raw:

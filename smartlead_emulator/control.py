@@ -13,7 +13,7 @@ from typing import Any
 from . import render, render_live
 from .api import is_duplicated
 from .dataset import Dataset
-from .faults import FaultInjector, parse_kinds
+from .faults import FaultInjector, TransientEmpty, parse_kinds
 from .models import Campaign
 from .names import CATEGORIES
 from .ratelimit import POLICIES, RateLimiter
@@ -75,6 +75,7 @@ class Config:
     verbose: bool = False
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter("seed"))
     faults: FaultInjector = field(default_factory=lambda: FaultInjector(0.0, (), 1))
+    transient_empty: TransientEmpty = field(default_factory=lambda: TransientEmpty(0.0, 1))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class Config:
             "fault_rate": self.faults.rate,
             "fault_kinds": list(self.faults.kinds),
             "fault_seed": self.fault_seed,
+            "transient_empty_rate": self.transient_empty.rate,
             "slow_seconds": self.slow_seconds,
             "rate_limit": self.limiter.policy,
             "rate_limit_requests": self.limiter.limit,
@@ -93,12 +95,14 @@ class Config:
     def apply(self, changes: dict[str, Any]) -> None:
         """Validate everything first, then apply, so a bad request changes nothing."""
         allowed = {"latency_ms", "fault_rate", "fault_kinds", "rate_limit",
-                   "rate_limit_requests", "rate_limit_window", "slow_seconds"}
+                   "rate_limit_requests", "rate_limit_window", "slow_seconds",
+                   "transient_empty_rate"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         latency = _number(changes, "latency_ms", self.latency_ms, 0, None)
         rate = _number(changes, "fault_rate", self.faults.rate, 0, 1)
+        empty_rate = _number(changes, "transient_empty_rate", self.transient_empty.rate, 0, 1)
         slow = _number(changes, "slow_seconds", self.slow_seconds, 0, None)
         kinds = parse_kinds(changes["fault_kinds"]) if "fault_kinds" in changes \
             else self.faults.kinds
@@ -113,6 +117,7 @@ class Config:
             limiter = RateLimiter(policy, _opt_int(requests), _opt_float(window))
         self.latency_ms, self.slow_seconds, self.limiter = latency, slow, limiter
         self.faults.rate, self.faults.kinds = rate, kinds
+        self.transient_empty.rate = empty_rate
 
 
 def _number(changes: dict[str, Any], key: str, current: float, lo: float,
@@ -148,6 +153,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
         entry = render.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
+            "deleted_mid_listing": ds.deleted_mid_listing.get(c.id, []),
             "vanish_answer": c.vanish_answer,
             "vanish_after": c.vanish_after,
             "sequences": [render.sequence(s, c.id) for s in c.sequences],
@@ -186,6 +192,7 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
         entry = live.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
+            "deleted_mid_listing": ds.deleted_mid_listing.get(c.id, []),
             "vanish_answer": c.vanish_answer,
             "vanish_after": c.vanish_after,
             "sequences": [live.sequence(s, c.id) for s in c.sequences],

@@ -82,6 +82,16 @@ def between(rng: random.Random, lo: datetime, hi: datetime) -> datetime | None:
     return t if t <= hi else None
 
 
+def secret_like_fields(lead_id: int) -> dict[str, object]:
+    """Custom fields a lead list may well have whose names say key, secret or token."""
+    return {
+        "Key Account": "yes" if lead_id % 2 else "no",
+        "Secret Santa": f"santa-{lead_id % 97:02d}",
+        "Token Budget": 1_000 + lead_id % 500,
+        "Sort Key": f"K{lead_id:07d}",
+    }
+
+
 class Dataset:
     def __init__(
         self,
@@ -97,8 +107,13 @@ class Dataset:
         vanish_answer: str | None = None,
         vanish_after: int | None = None,
         active_campaigns: int | None = None,
+        delete_leads_mid_listing: int = 0,
     ) -> None:
         self.lock = threading.RLock()
+        # `--delete-leads-mid-listing`: this many leads of a campaign are deleted right after
+        # the first page of a listing of it that has more pages was served (once per campaign).
+        self.delete_leads_mid_listing = delete_leads_mid_listing
+        self.deleted_mid_listing: dict[int, list[int]] = {}  # campaign -> deleted map ids
         # Campaigns past this many (in creation order) are idle: `advance` leaves them as they
         # are, as an agency's finished campaigns stay. None: every campaign is active.
         self.active_campaigns = active_campaigns
@@ -318,6 +333,9 @@ class Dataset:
             custom["Industry"] = rng.choice(names.INDUSTRIES)
         if rng.random() < 0.1:
             custom["score"] = round(rng.random() * 100, 1)
+        if self.live and lead_id % 9 == 0:
+            # A user's own columns named like secrets: data, never credentials.
+            custom.update(secret_like_fields(lead_id))
         lead = Lead(
             id=lead_id,
             first_name=first,
@@ -545,6 +563,16 @@ class Dataset:
             return False
         return (self.active_campaigns is None
                 or campaign.id - CAMPAIGN_ID_BASE < self.active_campaigns)
+
+    def delete_lead_map(self, entry: LeadMap) -> None:
+        """Delete a lead from its campaign (the person stays, with their other campaigns):
+        its row, its statistics and its thread are gone from every endpoint of the campaign."""
+        campaign = entry.campaign
+        campaign.leads.remove(entry)
+        campaign.leads_by_lead_id.pop(entry.lead.id, None)
+        gone = {id(msg) for msg in entry.messages}
+        campaign.messages = [msg for msg in campaign.messages if id(msg) not in gone]
+        entry.lead.maps.remove(entry)
 
     def campaign(self, campaign_id: int) -> Campaign | None:
         return self.campaigns_by_id.get(campaign_id)

@@ -43,6 +43,24 @@ def parse_kinds(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kinds))  # de-duplicated, order kept
 
 
+class TransientEmpty:
+    """`--transient-empty-rate`: a share of the answers of child endpoints (a campaign's
+    `/campaigns/{id}/...` routes and one lead's message history) is `200 {}`, what the live API
+    answers for a deleted campaign, here for campaigns and leads that exist. Seeded, so two runs
+    of the same emulator draw the same answers in the same order of requests."""
+
+    def __init__(self, rate: float, seed: int) -> None:
+        self.rate = rate
+        self._rng = random.Random(f"transient-empty:{seed}")
+        self._lock = threading.Lock()
+
+    def draw(self, template: str) -> bool:
+        if self.rate <= 0 or not template.startswith("/campaigns/{id}/"):
+            return False
+        with self._lock:
+            return self._rng.random() < self.rate
+
+
 class FaultInjector:
     def __init__(self, rate: float, kinds: tuple[str, ...], seed: int) -> None:
         self.rate = rate

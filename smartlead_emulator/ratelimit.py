@@ -52,6 +52,13 @@ class RateLimiter:
         with self._lock:
             self.max_in_window = 0
 
+    def fill(self, key: str) -> None:
+        """Count `limit` requests of `key` as accepted now (another integration's burst)."""
+        with self._lock:
+            now = time.monotonic()
+            window = self._accepted.setdefault(key, deque())
+            window.extend([now] * max(0, self.limit - len(window)))
+
     def check(self, key: str) -> Decision:
         # monotonic for the window arithmetic (immune to wall-clock jumps); wall time only to
         # express X-RateLimit-Reset as a Unix timestamp.

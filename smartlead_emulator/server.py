@@ -211,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
                 answer = json_answer(429, payload, decision.headers)
             else:
                 fault = config.faults.draw()
+                if fault is None and config.transient_empty.draw(template):
+                    fault = "empty"  # a `200 {}` for a campaign or lead that exists
                 answer = self._fault_answer(fault) or self._endpoint(method, route, ids, params)
                 if decision.headers:
                     answer.headers = {**(answer.headers or {}), **decision.headers}
@@ -226,6 +228,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(answer, truncate=fault == "truncated")
 
     def _fault_answer(self, fault: str | None) -> Answer | None:
+        if fault == "empty":
+            return json_answer(200, {})
         if fault == "500":
             return json_answer(500, {"error": "Internal Server Error"})
         if fault in HTML_PAGES:
@@ -282,6 +286,10 @@ class Handler(BaseHTTPRequestHandler):
         if action == ("POST", "/_emulator/stats/reset"):
             emulator.stats.reset()
             config.limiter.reset_stats()
+            return json_answer(200, {"ok": True})
+        if action == ("POST", "/_emulator/ratelimit/fill"):
+            # Another integration of the account has just used the whole window.
+            config.limiter.fill(config.api_key)
             return json_answer(200, {"ok": True})
         if action == ("POST", "/_emulator/advance"):
             try:

@@ -139,5 +139,9 @@ class EmulatorProcess:
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 
+    def fill_rate_limit(self) -> None:
+        """Use up the api key's whole rate-limit window now, as another integration would."""
+        self._control("POST", "/ratelimit/fill", {})
+
     def configure(self, **changes: Any) -> dict[str, Any]:
         return self._control("POST", "/config", changes)

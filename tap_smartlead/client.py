@@ -8,6 +8,7 @@ are :mod:`tap_smartlead.http_client`'s; answers' shapes :mod:`tap_smartlead.payl
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -17,7 +18,8 @@ from tap_smartlead.coercion import coerce_object
 from tap_smartlead.credentials import scrub_credentials
 from tap_smartlead.errors import ConfigurationError, NotFoundError
 from tap_smartlead.fanout import ordered_map
-from tap_smartlead.http_client import MISSING, ApiCall, HttpStream
+from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream
+from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import EXTRA_FIELDS
 
 if TYPE_CHECKING:
@@ -43,10 +45,15 @@ class SmartleadStream(HttpStream):
     # Incremental per-campaign streams keep, next to each bookmark, the activity fingerprint its
     # records were read under, so that an unchanged campaign is skipped (tap_smartlead/activity).
     tracks_activity: ClassVar[bool] = False
+    # The stream's rows are the API's mailbox objects, which carry SMTP/IMAP credentials:
+    # those are removed (tap_smartlead/credentials). No other stream's data is searched for
+    # them: a user's custom field named "Secret Santa" is data.
+    carries_mailboxes: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._partition_finished = False
+        self._gaps = 0  # answers of the partition being written that stayed missing
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
@@ -61,11 +68,13 @@ class SmartleadStream(HttpStream):
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        """Credentials out (any depth), aliases resolved, values typed by the schema, and the
-        fields the schema does not declare moved into ``extra_fields``."""
+        """Mailbox credentials out (any depth of a mailbox object), aliases resolved, values
+        typed by the schema, and the fields the schema does not declare moved into
+        ``extra_fields``."""
         self.runtime.tidy_memory()
         self.progress.record(self.name)
-        row = scrub_credentials(row)
+        if self.carries_mailboxes:
+            row = scrub_credentials(row)
         for alias, name in self.field_aliases.items():
             if alias in row and row.get(name) is None:
                 row = {**row, name: row[alias]}
@@ -137,14 +146,43 @@ class SmartleadStream(HttpStream):
             self.runtime.report_missing(self.logger, self.name, describe(context))
             self.progress.partition_done(self.name)
             return
-        yield from self.emit_once(self.partition_records(context, prefetched))
-        if self.tracks_activity:
-            self.run.activity.mark_read(context["campaign_id"], self.get_context_state(context))
+        # The partition's state as it was: restored if an answer stays missing (a gap), so
+        # that neither its bookmark nor its activity digest moves past rows not emitted.
+        state = self.get_context_state(context)
+        before = copy.deepcopy(state)
+        self._gaps = 0
+        answers = []
+        for call, payload in prefetched:
+            if payload is GAP:
+                self.note_gap(context, call)
+            else:
+                answers.append((call, payload))
+        yield from self.emit_once(self.partition_records(context, answers))
+        if self._gaps:
+            state.clear()
+            state.update(before)
+            self.logger.warning(
+                "%s: %d answer(s) for %s stayed empty (404, `200 {}` or an empty body) however "
+                "often asked; its bookmark stays where it was, so the next run reads it again.",
+                self.name, self._gaps, describe(context),
+            )
+        elif self.tracks_activity:
+            self.run.activity.mark_read(context["campaign_id"], state)
         self._partition_finished = True
         self.progress.partition_done(self.name)
 
+    def note_gap(self, context: Context | None, call: ApiCall) -> None:
+        """An answer of this partition stayed missing: the partition is incomplete."""
+        self._gaps += 1
+        if context is not None:
+            self.runtime.note_gap(self.name, context)
+        self.logger.info("%s: no answer from %s for %s.", self.name, call.what,
+                         describe(context or {}))
+
     def emit_once(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Each primary key of a partition once: the live API lists some rows twice."""
+        """Each primary key of a partition once: the live API lists some rows twice, queries
+        overlap (new leads and active leads) and a listing read again repeats its rows. The one
+        place rows are deduplicated."""
         seen: set[tuple[Any, ...]] = set()
         for row in rows:
             key = tuple(str(row.get(name)) for name in self.primary_keys or ())
@@ -189,10 +227,13 @@ class SmartleadStream(HttpStream):
             # during the read then shows as a change on the next run, never hides behind it.
             self.run.activity.analytics(context["campaign_id"])
         answers = []
-        for call in self.partition_calls(context):
-            payload = self.fetch_unless_missing(call, context)
-            if payload is MISSING:
-                return MISSING
+        for index, call in enumerate(self.partition_calls(context)):
+            if index == 0:  # only the first answer can say the parent is gone
+                payload = self.fetch_first_answer(call, context)
+                if payload is MISSING:
+                    return MISSING
+            else:
+                payload = self.fetch_later_answer(call, context)
             answers.append((call, payload))
         return answers
 
@@ -242,6 +283,3 @@ class ListedOnceStream(SmartleadStream):
         for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
 
-
-def describe(context: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in context.items())

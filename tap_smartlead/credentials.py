@@ -1,11 +1,17 @@
-"""Credentials inside API answers: found by name at any depth, never emitted, always redacted.
+"""Credentials where they live: in the API's mailbox objects, found by name at any depth.
 
-Mailbox routes return ``password`` and ``imap_password``; the live API adds fields nobody listed,
-and one of them could be a token. A field is a credential when a word of its name (split on
-``_``, ``-``, spaces and camelCase) says password, secret, token, credential(s) or key, unless
-its last word is ``id``: ``warmup_key_id`` names a key, it is not one. The field is dropped from
-the record and its value is registered with the redactor, so it is masked wherever it might
-still surface (a log line, an exception).
+Mailbox routes (``/email-accounts``, ``/email-accounts/{id}``, ``/campaigns/{id}/email-accounts``)
+return ``password`` and ``imap_password``; the live API adds fields nobody listed, and one of
+them could be an SMTP, IMAP or integration token. Inside a mailbox object, a field is a
+credential when a word of its name (split on ``_``, ``-``, spaces and camelCase) says password,
+secret, token, credential(s) or key, unless its last word is ``id``: ``warmup_key_id`` names a
+key, it is not one. The field is dropped from the record and its value is registered with the
+redactor, so it is masked wherever it might still surface (a log line, an exception).
+
+Nowhere else: a lead list's own custom field named "Secret Santa" or "Sort Key", a click map, a
+lead's fields are the user's data, emitted as sent (streams opt in with
+``SmartleadStream.carries_mailboxes``). The api key is the other credential; it lives in the
+config and is masked by the redactor.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ def _register(value: Any) -> None:
 
 
 def scrub_credentials(value: Any) -> Any:
-    """``value`` without credential fields at any depth (a copy only where one was found)."""
+    """A mailbox object (or a list of them) without credential fields at any depth (a copy only
+    where one was found). Only for mailbox objects: see the module's docstring."""
     if isinstance(value, dict):
         clean: dict[str, Any] | None = None
         for key, item in value.items():

@@ -41,3 +41,11 @@ class RetriesExhaustedError(SmartleadError):
 
 class ConfigurationError(SmartleadError):
     pass
+
+
+class RateLimitedTooLongError(SmartleadError):
+    """The server answered 429 to every request for longer than the limiter's patience."""
+
+
+class SyncStopped(SmartleadError):
+    """The run is stopping (a signal, or another stream's error): no new request starts."""

@@ -58,8 +58,14 @@ class Sentinel:
 
 
 # A partition whose parent vanished between listing and fetching: the live API has answered
-# 404, `200 {}` and `200` with an empty body for a deleted campaign.
+# 404, `200 {}` and `200` with an empty body for a deleted campaign. Only the first answer of a
+# partition can mean that, and only when a second ask agrees (see fetch_first_answer).
 MISSING = Sentinel("MISSING")
+# A later answer (a page, one lead's thread) that stayed missing however often it was asked:
+# the partition is incomplete, so its bookmark must not move (see fetch_later_answer).
+GAP = Sentinel("GAP")
+# Asks of a later answer before it counts as a gap; waits between them as for server faults.
+MISSING_TRIES = 4
 # A body that did not parse as JSON (retried, never returned).
 _NOT_JSON = Sentinel("NOT_JSON")
 
@@ -179,19 +185,74 @@ class HttpStream(RESTStream[Any]):
             return self._download_with_retries(request, context)
         return self._fetch_with_retries(request, context)
 
-    def fetch_unless_missing(self, call: ApiCall, context: Context | None = None) -> Any:
+    def _fetch_or_missing(self, call: ApiCall, context: Context | None) -> Any:
         """``fetch``, or MISSING for what the API answers about a deleted parent: a 404, an
-        empty object or an empty body (no endpoint of a live parent answers those)."""
+        empty object or an empty body. The live API answers those transiently too."""
         try:
             payload = self.fetch(call, context)
         except NotFoundError:
             return MISSING
         return MISSING if payload is None or payload == {} else payload
 
+    def fetch_first_answer(self, call: ApiCall, context: Context | None = None) -> Any:
+        """The first answer of a partition, or MISSING when its parent is gone: a deletion is
+        only believed when a second ask answers the same."""
+        payload = self._fetch_or_missing(call, context)
+        if payload is not MISSING:
+            return payload
+        self.logger.info("%s answered as for a deleted parent; asking once more.", call.what)
+        self.runtime.pause(RETRY_BASE_SECONDS)
+        return self._fetch_or_missing(call, context)
+
+    def fetch_later_answer(self, call: ApiCall, context: Context | None = None) -> Any:
+        """A later answer of a partition (a page, one lead's thread), or GAP when it stayed a
+        404, an empty object or an empty body for MISSING_TRIES asks. A parent that answered
+        its first request exists: such an answer is transient, and asked again like a fault."""
+        for attempt in range(MISSING_TRIES):
+            if context is not None and self.runtime.given_up(self.name, context):
+                return GAP  # this partition already lost several answers: its parent is gone
+            payload = self._fetch_or_missing(call, context)
+            if payload is not MISSING:
+                return payload
+            if attempt + 1 < MISSING_TRIES:
+                wait = self.retry_wait(None, attempt)
+                self.progress.retry(self.name)
+                self.logger.warning(
+                    "Retrying %s (attempt %d of %d) in %.2fs after: %s answered 404, an empty "
+                    "object or an empty body",
+                    self.name, attempt + 2, MISSING_TRIES, wait, call.what,
+                )
+                self.runtime.pause(wait)
+        return GAP
+
     def _send(
         self, prepared_request: requests.PreparedRequest, *, stream: bool = False
     ) -> requests.Response:
-        """One attempt through the shared limiter; the body is read here unless ``stream``."""
+        """One attempt through the shared limiter, however many 429s it meets on the way.
+
+        A 429 is the server's word on the limit, not a failure: the limiter learns from it
+        (Retry-After, a bare 429's probing) and holds the request until it may start again.
+        This spends none of the retry budget for errors; the limiter's own budget is time
+        (RateLimiter.patience_seconds without one accepted request ends the sync).
+        """
+        while True:
+            response = self._send_once(prepared_request, stream=stream)
+            if response.status_code != 429:
+                return response
+            try:
+                payload = self._decode(response)
+            except requests.RequestException:
+                payload = None  # a cut 429 body: the status says enough
+            self.runtime.limiter.observe(
+                parse_verdict(response.status_code, response.headers, payload)
+            )
+            response.close()
+            self.runtime.limiter.check_patience()
+
+    def _send_once(
+        self, prepared_request: requests.PreparedRequest, *, stream: bool = False
+    ) -> requests.Response:
+        """One request; the body is read here unless ``stream``."""
         authenticated = self.authenticator(prepared_request)
         self.runtime.limiter.acquire()
         try:
@@ -322,10 +383,8 @@ class HttpStream(RESTStream[Any]):
             exception = yield self.retry_wait(exception, attempt)
             attempt += 1
 
-    def retry_wait(self, exception: BaseException, attempt: int) -> float:
-        response = getattr(exception, "response", None)
-        if response is not None and response.status_code == 429:
-            return 0.0  # the shared limiter already holds every request for Retry-After
+    def retry_wait(self, exception: BaseException | None, attempt: int) -> float:
+        # 429s never get here: waiting on the limit is not a failed attempt (see _send).
         return min(RETRY_BASE_SECONDS * (2**attempt), RETRY_CAP_SECONDS)
 
     @override

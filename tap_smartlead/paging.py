@@ -1,7 +1,8 @@
 """The one offset pager: every endpoint paged with ``offset``/``limit`` is read through it.
 
 When the first page states the total (``total_key``), the later pages are requested at once on
-the worker pool; when it does not, they are walked one by one until a short page.
+the worker pool (and the listing read again if it changed meanwhile); when it does not, they are
+walked one by one until a short page.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from tap_smartlead.client import SmartleadStream, describe
-from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.client import SmartleadStream
+from tap_smartlead.http_client import GAP, ApiCall
 from tap_smartlead.payloads import list_payload
+
+# Reads of a listing that keeps changing under the read, before its partition counts as
+# incomplete (bookmark kept).
+LISTING_READS = 3
 
 
 def as_count(value: Any) -> int | None:
@@ -33,8 +38,6 @@ class OffsetPagedStream(SmartleadStream):
     page_size: ClassVar[int]
     # The key of the first page's answer that states the total; None: no total is sent.
     total_key: ClassVar[str | None] = None
-    # What identifies a row when several queries (say new leads and active leads) overlap.
-    row_key: ClassVar[str | None] = None
 
     def first_page(
         self, context: Mapping[str, Any] | None, template: str | None = None, **filters: Any
@@ -43,52 +46,81 @@ class OffsetPagedStream(SmartleadStream):
         return self.call(context, {"offset": 0, "limit": self.page_size, **filters}, template)
 
     def pages(self, context: dict | None, first: ApiCall, payload: Any) -> Iterator[list[dict]]:
-        """Rows of every page of the query ``first``, given the answer to it."""
+        """Rows of every page of the query ``first``, given the answer to it.
+
+        A listing can change while it is read: a lead deleted after its page was read moves
+        every later row one place towards the start, so a row can cross into a page already
+        read and be missed. Every page states the total; when a later page states another
+        total than the first, the listing changed under the read, and it is read again from
+        the start (at most LISTING_READS times; rows read twice are emitted once, see
+        ``emit_once``); rows added meanwhile change the total too. So every row that exists
+        throughout the read is yielded. (A one-page listing has no later page to tell: a row
+        deleted from it moves no row past a page already read.)
+        """
         rows = list_payload(payload, first.what)
         yield rows
         total = self.stated_total(payload)
-        if total is None:  # walk the pages one by one until a short one
-            offset = len(rows)
-            while len(rows) == self.page_size:
-                answer = self._fetch_page(at_offset(first, offset), context)
-                if answer is MISSING:
-                    return
-                rows = list_payload(answer, first.what)
-                offset += len(rows)
-                yield rows
+        if total is None:
+            yield from self._walk(context, first, len(rows), rows)
             return
-        offsets = range(self.page_size, total, self.page_size)
-        later = (at_offset(first, offset) for offset in offsets)
-        for _, answer in self.fan_out(lambda call: self._fetch_page(call, context), later):
-            if answer is MISSING:
-                assert context is not None
-                self.runtime.report_missing(self.logger, self.name, describe(context))
+        for read in range(1, LISTING_READS + 1):
+            changed = False
+            offsets = range(self.page_size, total, self.page_size)
+            later = (at_offset(first, offset) for offset in offsets)
+            for call, answer in self.fan_out(lambda call: self._fetch_page(call, context), later):
+                if answer is GAP:
+                    self.note_gap(context, call)
+                    continue
+                stated = self.stated_total(answer)  # a page that states none tells nothing
+                changed = changed or (stated is not None and stated != total)
+                yield list_payload(answer, first.what)
+            if not changed:
                 return
-            yield list_payload(answer, first.what)
+            if read == LISTING_READS:
+                break
+            self.logger.info(
+                "%s: %s changed while it was read (total %s, then another); reading it again.",
+                self.name, first.what, total,
+            )
+            again = self._fetch_page(first, context)
+            if again is GAP:
+                self.note_gap(context, first)
+                return
+            rows = list_payload(again, first.what)
+            yield rows
+            total = self.stated_total(again) or 0
+        # Still changing after every read: rows may be missing, so the bookmark stays.
+        self.note_gap(context, first)
+
+    def _walk(
+        self, context: dict | None, first: ApiCall, offset: int, rows: list[dict]
+    ) -> Iterator[list[dict]]:
+        """The pages after ``offset``, one by one until a short page."""
+        while len(rows) == self.page_size:
+            call = at_offset(first, offset)
+            answer = self._fetch_page(call, context)
+            if answer is GAP:
+                self.note_gap(context, call)
+                return
+            rows = list_payload(answer, first.what)
+            offset += len(rows)
+            yield rows
 
     def stated_total(self, payload: Any) -> int | None:
-        """The total the first page's answer states, if this endpoint states one."""
+        """The total the page's answer states, if this endpoint states one."""
         if self.total_key is None or not isinstance(payload, dict):
             return None
         return as_count(payload.get(self.total_key))
 
     def rows(self, context: dict | None, answers: list[tuple[ApiCall, Any]]) -> Iterator[dict]:
-        """Every row of every page of the queries answered, each row once: queries overlap
-        (new leads and active leads) and the live API lists the same lead twice."""
-        seen: set[Any] = set()
+        """Every row of every page of the queries answered (``emit_once`` drops repeats)."""
         for call, payload in answers:
             for page in self.pages(context, call, payload):
-                for row in page:
-                    key = row.get(self.row_key) if self.row_key else None
-                    if key is not None:
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                    yield row
+                yield from page
 
     def _fetch_page(self, call: ApiCall, context: dict | None) -> Any:
-        # A partition's page may find its parent deleted (MISSING); an account-wide list's
-        # pages always exist, so an error there is an error.
+        # A partition's later page is a later answer: a missing one is transient (GAP if it
+        # stays missing); an account-wide list's pages always exist, so an error is an error.
         if context is None:
             return self.fetch(call)
-        return self.fetch_unless_missing(call, context)
+        return self.fetch_later_answer(call, context)

@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from tap_smartlead.errors import RateLimitedTooLongError, SyncStopped
+
 LOGGER = logging.getLogger("tap_smartlead.rate_limit")
 
 # Starts are spaced a little wider than the window: the server measures arrival, not start, and
@@ -28,11 +30,12 @@ RECOVERY_WINDOWS = 5
 # measured to within about 5 % with a handful of probes, whatever its length.
 PROBE_MIN_WINDOWS = 0.25
 PROBE_GROWTH = 0.05
+PROBE_GROWTH_UNMEASURED = 0.25
 # How far back accepted request starts are remembered for measuring the server's window.
 LEARN_HORIZON_SECONDS = 900.0
-# A bare 429 despite a learned limit lowers it by this share (the server, or another
-# integration sharing the account, wants a little less).
-LEARNED_DECREASE = 0.1
+# How long the limiter waits on 429s without one accepted request before it gives up: waiting
+# is not failing, but a limit that never lets a request through is an error worth a line.
+DEFAULT_PATIENCE_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ class _Probe:
     next_at: float  # earliest start of the next probe
     stretch_since: float  # accepted starts after this belong to the stretch that hit the limit
     reference: float  # the first accepted start of that stretch known when the 429 came
+    # No request of ours was accepted in the stretch (another integration, or the run before,
+    # filled the server's window): there is no window to measure, only a slot to wait for.
+    empty: bool = False
 
 
 class RateLimiter:
@@ -100,8 +106,12 @@ class RateLimiter:
     The limiter stops every worker and sends one probe at a time, spaced ~5 % of the elapsed
     time apart; the first accepted probe, at p, bounds T <= p - s. From then on it paces to L
     requests per (p - s) seconds on top of the configured limit: the server's own pace, within
-    a few percent, without a 429. A bare 429 despite the learned limit lowers it by 10 %; clean
-    stretches of five learned windows raise it by one request again, up to what was measured.
+    a few percent, without a 429. One 429 cannot tell a long window from a stretch that ran
+    below the limit for a while before it sped up (s is then too early); so a bare 429 despite
+    the learned limit measures again, from the previous probe on: that stretch began with the
+    server's window empty of it, and the new measurement is the server's window. Clean
+    stretches of five learned windows raise the learned limit by one request, up to what was
+    measured.
 
     When the slot frees within two configured windows of the 429, or fewer requests than the
     configured limit were accepted before it (a run restarted at once meets its predecessor's
@@ -111,6 +121,10 @@ class RateLimiter:
     ``share`` (0 < share <= 1) leaves the rest of every budget to other integrations of the
     same account: the configured limit, any learned limit, and X-RateLimit-Remaining (the
     limiter waits for the reset once only ``(1 - share) * X-RateLimit-Limit`` remain).
+
+    Waiting is not failing: a request held by the limiter, or answered 429, is asked again
+    however long that takes, until ``patience_seconds`` pass without one accepted request
+    (``check_patience``). ``close`` wakes every waiting thread and lets no request start again.
     """
 
     def __init__(
@@ -121,8 +135,9 @@ class RateLimiter:
         share: float = 1.0,
         safety_seconds: float = DEFAULT_SAFETY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         wall_clock: Callable[[], float] = time.time,
+        patience_seconds: float = DEFAULT_PATIENCE_SECONDS,
     ) -> None:
         if max_requests < 1:
             raise ValueError("max_requests must be at least 1")
@@ -136,8 +151,12 @@ class RateLimiter:
         self.window_seconds = float(window_seconds)
         self.safety_seconds = safety_seconds
         self._clock = clock
-        self._sleep = sleep
+        self._closed = threading.Event()
+        # An Event's wait, not time.sleep: close() wakes every thread waiting on the limit.
+        self._sleep = sleep or self._closed.wait
         self._wall_clock = wall_clock
+        self.patience_seconds = patience_seconds
+        self._last_accepted_at = clock()
         self._starts: deque[float] = deque()
         self._accepted: deque[float] = deque()  # starts of requests the server accepted
         self._paused_until = 0.0
@@ -163,6 +182,8 @@ class RateLimiter:
         waited = 0.0
         with self._turn:
             while True:
+                if self._closed.is_set():
+                    raise SyncStopped("the sync is stopping; no new request starts")
                 with self._state_lock:
                     now = self._clock()
                     delay = self._delay_locked(now)
@@ -176,6 +197,25 @@ class RateLimiter:
                         return waited
                 self._sleep(delay)
                 waited += delay
+
+    def close(self) -> None:
+        """Wake every thread waiting on the limit; from now on no request starts."""
+        self._closed.set()
+
+    def check_patience(self) -> None:
+        """Raise when no request was accepted for ``patience_seconds`` (after a 429)."""
+        with self._state_lock:
+            silent = self._clock() - self._last_accepted_at
+            if silent < self.patience_seconds:
+                return
+            learned = self.learned
+        measured = f"; measured: {learned[0]} per {learned[1]:.0f}s" if learned else ""
+        raise RateLimitedTooLongError(
+            f"Smartlead's rate limit answered 429 to every request for {silent / 60:.0f} minutes "
+            f"(configured: {self.configured_requests} per {self.window_seconds:g}s{measured}). "
+            "Another integration may be using the account's whole budget: run again later, or "
+            "leave it room with rate_limit_share."
+        )
 
     @property
     def learned_requests(self) -> int | None:
@@ -213,7 +253,10 @@ class RateLimiter:
     def _probe_spacing(self, now: float) -> float:
         assert self._probe is not None
         elapsed = now - self._probe.reference
-        return max(self.window_seconds * PROBE_MIN_WINDOWS, PROBE_GROWTH * elapsed)
+        # Nothing to measure: probes only look for the free slot, so they spread out faster
+        # (a window another integration filled costs about 20 probes, not 60).
+        growth = PROBE_GROWTH_UNMEASURED if self._probe.empty else PROBE_GROWTH
+        return max(self.window_seconds * PROBE_MIN_WINDOWS, growth * elapsed)
 
     def pause_for(self, seconds: float) -> None:
         """Hold every request start for ``seconds`` from now (never shortens a longer pause)."""
@@ -261,6 +304,7 @@ class RateLimiter:
 
     def _accepted_start(self, started: float) -> None:
         with self._state_lock:
+            self._last_accepted_at = max(self._last_accepted_at, self._clock())
             self._accepted.append(started)
             horizon = self._clock() - LEARN_HORIZON_SECONDS
             while self._accepted and self._accepted[0] < horizon:
@@ -305,24 +349,12 @@ class RateLimiter:
                 return  # a probe (or a request in flight before the first 429): keep probing
             if started <= self._stretch_since:
                 return  # started before the last probe was accepted: that episode's news
-            if self.learned is not None:
-                if started <= self._learned_at:
-                    return  # the same burst: already lowered for it
-                requests, window = self.learned
-                lowered = max(1, min(requests - 1, math.floor(requests * (1 - LEARNED_DECREASE))))
-                self.learned = (lowered, window)
-                self._learned_at = now
-                pace = self.learned_requests
-                LOGGER.warning(
-                    "Rate limited (429) without Retry-After despite the detected limit; "
-                    "detected limit now paced at %d per %.1fs.",
-                    pace,
-                    window,
-                )
-                return
+            # Unlearned, or learned and yet too fast: measure (again) from the last probe on.
             since = self._stretch_since
-            reference = next((s for s in self._accepted if s > since), now)
-            self._probe = _Probe(began=now, next_at=now, stretch_since=since, reference=reference)
+            reference = next((s for s in self._accepted if s > since), None)
+            self._probe = _Probe(began=now, next_at=now, stretch_since=since,
+                                 reference=now if reference is None else reference,
+                                 empty=reference is None)
             self._probe.next_at = now + self._probe_spacing(now)
         LOGGER.warning(
             "Rate limited (429) without Retry-After: the server's limit is stricter than the "

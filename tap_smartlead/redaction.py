@@ -59,7 +59,12 @@ def redact(text: object) -> str:
 
 
 class _RedactingRecordFactory:
-    """Renders every log record's message (and traceback) once, with secrets masked."""
+    """Masks secrets in every log record's message (and traceback).
+
+    A record with nothing to mask keeps its ``msg`` and ``args`` as logged: filters read them
+    (the SDK's metric filter takes the metric from ``record.args[0]``). Only a record whose
+    rendered message held a secret is replaced by its masked rendering (and no args).
+    """
 
     def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
         self.inner = inner
@@ -70,8 +75,10 @@ class _RedactingRecordFactory:
             message = record.getMessage()
         except Exception:  # a malformed log call must not hide the original record
             message = str(record.msg)
-        record.msg = redact(message)
-        record.args = ()
+        masked = redact(message)
+        if masked != message or not isinstance(record.msg, str):
+            record.msg = masked
+            record.args = ()
         if record.exc_info and record.exc_info[0] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return record

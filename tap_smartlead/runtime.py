@@ -7,19 +7,24 @@ import ctypes.util
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from tap_smartlead.errors import SyncStopped
 from tap_smartlead.rate_limit import RateLimiter
 
 # Worker threads allocate response bodies that the main thread frees; glibc keeps the freed
 # memory in its heaps, so without a periodic trim the RSS of a long sync creeps up with the
 # number of requests (measured: +35 MB over 50,000 requests) while live objects stay flat.
 TRIM_INTERVAL_SECONDS = 1.0
+# Answers of one partition that may stay missing before its parent is taken to be gone (a
+# campaign deleted while its pages or threads were read): one lead deleted mid-sync costs one
+# gap, not the rest of the campaign.
+GAPS_BEFORE_GIVING_UP = 3
 
 
 def _load_malloc_trim() -> Callable[[int], int] | None:
@@ -41,8 +46,14 @@ class SharedRuntime:
     _executor: ThreadPoolExecutor | None = field(init=False, default=None)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _last_trim: float = field(init=False, default=0.0)
+    _stopping: threading.Event = field(init=False, default_factory=threading.Event)
     _missing: set[str] = field(init=False, default_factory=set)
-    _kept: dict[tuple[str, object], object] = field(init=False, default_factory=dict)
+    # (stream, partition) -> answers that stayed missing; past GAPS_BEFORE_GIVING_UP the
+    # partition's parent is taken to be gone and its remaining requests are not made.
+    _gaps: dict[tuple[str, str], int] = field(init=False, default_factory=dict)
+    # Answers one stream fetched for another that reads the same endpoint (offer/take).
+    _offered: dict[tuple[str, object], object] = field(init=False, default_factory=dict)
+    _taken: set[tuple[str, object]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -75,15 +86,39 @@ class SharedRuntime:
             parent,
         )
 
-    def keep(self, kind: str, key: object, answer: object) -> None:
-        """Keep an answer one stream fetched for a later stream that reads the same endpoint."""
-        self._kept[(kind, key)] = answer
+    def offer(self, kind: str, key: object, answer: object) -> None:
+        """Leave an answer for the stream that takes ``kind`` answers, unless it has already
+        been for ``key`` (then it asked for itself, and nothing is kept for nobody)."""
+        with self._lock:
+            if (kind, key) not in self._taken:
+                self._offered[(kind, key)] = answer
 
-    def has(self, kind: str, key: object) -> bool:
-        return (kind, key) in self._kept
+    def will_take(self, kind: str, key: object) -> bool:
+        """Whether an offer for ``key`` would still be taken (its taker has not come by)."""
+        return (kind, key) not in self._taken
 
     def take(self, kind: str, key: object) -> object | None:
-        return self._kept.pop((kind, key), None)
+        """The answer offered for ``key``, or None: then ask for it yourself. Either way, no
+        later offer for ``key`` is kept, so the hand-over works whichever stream syncs first."""
+        with self._lock:
+            self._taken.add((kind, key))
+            return self._offered.pop((kind, key), None)
+
+    def note_gap(self, stream: str, partition: Mapping[str, object]) -> int:
+        """Count an answer of ``partition`` that stayed missing; returns the count so far."""
+        key = (stream, describe(partition))
+        with self._lock:
+            self._gaps[key] = self._gaps.get(key, 0) + 1
+            return self._gaps[key]
+
+    def given_up(self, stream: str, partition: Mapping[str, object]) -> bool:
+        """Several answers of this partition stayed missing: its parent went away mid-read."""
+        return self._gaps.get((stream, describe(partition)), 0) >= GAPS_BEFORE_GIVING_UP
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, unless the run is stopping (then at once SyncStopped)."""
+        if self._stopping.wait(seconds):
+            raise SyncStopped("the sync is stopping")
 
     def tidy_memory(self) -> None:
         """Give freed heap memory back to the OS, at most every few seconds (cheap to call)."""
@@ -92,9 +127,20 @@ class SharedRuntime:
             self._last_trim = now
             _MALLOC_TRIM(0)
 
+    def stop(self) -> None:
+        """Stop spending the account's budget: waiting threads wake, no request starts."""
+        self._stopping.set()
+        self.limiter.close()
+
     def close(self) -> None:
+        self.stop()
         with self._lock:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
         self.session.close()
+
+
+def describe(partition: Mapping[str, object]) -> str:
+    """A partition as log lines name it: ``campaign_id 1002``."""
+    return ", ".join(f"{key} {value}" for key, value in partition.items())

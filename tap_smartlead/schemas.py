@@ -33,6 +33,8 @@ def list_of(item: th.JSONTypeHelper) -> th.ArrayType:
     return th.ArrayType(item)
 
 
+# Email addresses (a message's cc, bcc): a list of strings.
+ADDRESSES = th.ArrayType(TEXT)
 JSON_OBJECT = open_object()
 JSON_LIST = th.ArrayType(th.CustomType({}))  # items of any shape, kept as sent
 

@@ -68,8 +68,6 @@ STREAM_TYPES: list[type[Stream]] = [
     LeadEngagementStream,
     EmailAccountsStream,
     EmailAccountDetailsStream,
-    # warmup_totals reads the answers warmup_stats fetched, so it must sync after it: the SDK
-    # syncs streams in name order, and "warmup_stats" < "warmup_totals".
     WarmupStatsStream,
     WarmupTotalsStream,
     LeadCategoriesStream,
@@ -264,13 +262,19 @@ class TapSmartlead(Tap):
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         # The SDK writes the state and exits 0; an interrupted sync must not look successful.
+        # Nor wait: a normal exit joins every worker thread, and a worker may be in a request
+        # or waiting out a Retry-After for minutes. The workers are told to stop (no request
+        # starts any more), the state written holds what was emitted (a partition's bookmark
+        # moves only once all its records are written), and the process ends at once.
         self.logger.warning("Stopped by signal %d; writing the last state.", signum)
         try:
-            self._state_writer.write_state(self.state)
-            sys.stdout.flush()
-        finally:
             close_runtimes()
-            sys.exit(128 + signum)
+            self._state_writer.write_state(self.state)
+            self.progress.finish("stopped")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(128 + signum)
 
 
 def settings_problems(config: dict[str, Any]) -> list[str]:
@@ -368,5 +372,8 @@ def main() -> None:
 
 def _fail(message: str) -> None:
     sys.stderr.write(f"tap-smartlead: error: {redact(' '.join(message.split()))}\n")
+    close_runtimes()  # workers stop spending the account's budget
+    sys.stdout.flush()
     sys.stderr.flush()
-    sys.exit(1)
+    # Not sys.exit: it would join worker threads still in a request (up to its timeout).
+    os._exit(1)

@@ -167,6 +167,7 @@ class CampaignSequencesStream(CampaignChildStream):
 class CampaignEmailAccountsStream(CampaignChildStream):
     name = "campaign_email_accounts"
     path = "/campaigns/{campaign_id}/email-accounts"
+    carries_mailboxes = True
     primary_keys = ("campaign_id", "id")
     schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
 
@@ -228,7 +229,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
         """``GET /campaigns/{id}/analytics`` (or MISSING): for this stream and for the activity
         detector, which asks for it first and shares it (one request per campaign per run)."""
         context = {"campaign_id": campaign_id}
-        return self.fetch_unless_missing(self.call(context), context)
+        return self.fetch_first_answer(self.call(context), context)
 
     @override
     def _fetch_partition(self, context: dict) -> Any:

@@ -17,10 +17,11 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
-from tap_smartlead.http_client import MISSING, ApiCall
+from tap_smartlead.http_client import GAP, ApiCall
 from tap_smartlead.paging import OffsetPagedStream
 from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
+    ADDRESSES,
     COUNT,
     EXTRA_FIELDS,
     ID,
@@ -89,7 +90,6 @@ class CampaignLeadsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
-    row_key = "campaign_lead_map_id"
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -107,8 +107,8 @@ class CampaignLeadsStream(PagedCampaignStream):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._checked_at: dict[Any, str] = {}
-        # campaign -> the query whose leads lead_message_history takes as its active leads
-        self._shared_with_history: dict[Any, ApiCall] = {}
+        # campaign -> the queries whose leads lead_message_history takes as its active leads
+        self._shared_with_history: dict[Any, list[ApiCall]] = {}
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -127,7 +127,7 @@ class CampaignLeadsStream(PagedCampaignStream):
         if created_since is None or activity_since is None:
             every_lead = self.first_page(context)
             if wanted and history_since is None:
-                self._shared_with_history[context["campaign_id"]] = every_lead
+                self._shared_with_history[context["campaign_id"]] = [every_lead]
             return [every_lead]
         overlap = self.run.overlap
         since = activity_since - overlap
@@ -135,10 +135,15 @@ class CampaignLeadsStream(PagedCampaignStream):
             # One query for both: the leads with any event since the older of the two marks.
             since = min(since, history_since)
         active = self.first_page(context, event_time_gt=iso_param(since))
-        if wanted and history_since is not None:
-            self._shared_with_history[context["campaign_id"]] = active
         # New leads have no event yet: the event filter alone would not list them.
-        return [active, self.first_page(context, created_at_gt=iso_param(created_since - overlap))]
+        new = self.first_page(context, created_at_gt=iso_param(created_since - overlap))
+        if not wanted or history_since is None:
+            return [active, new]
+        # History's own query also asks for the leads sent to since its mark (a send may not
+        # be an "event" on the live API): so does the shared one, or those leads are missed.
+        sent = self.first_page(context, last_sent_time_gt=iso_param(history_since))
+        self._shared_with_history[context["campaign_id"]] = [active, sent]
+        return [active, sent, new]
 
     @override
     def partition_records(
@@ -146,27 +151,19 @@ class CampaignLeadsStream(PagedCampaignStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         campaign_id = context["campaign_id"]
-        shared = self._shared_with_history.pop(campaign_id, None)
+        shared = self._shared_with_history.pop(campaign_id, [])
         active_leads: dict[Any, None] = {}  # lead ids in order, once each
-        seen: set[Any] = set()
         for call, payload in answers:
             for row in self.rows(context, [(call, payload)]):
-                if call == shared:
-                    lead = row.get("lead")
-                    if isinstance(lead, dict) and lead.get("id") is not None:
-                        active_leads[lead["id"]] = None
-                if len(answers) > 1:  # the same lead can be new and active
-                    key = row.get(self.row_key)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                yield self.flatten(row, context)
+                if call in shared:
+                    active_leads.update(dict.fromkeys(lead_ids([row])))
+                yield self.flatten(row, context)  # a lead both new and active: emit_once
         checked = self._checked_at.pop(campaign_id, None)
         if checked is not None:
             self.get_context_state(context)[self.ACTIVITY_MARKER] = checked
-        if shared is not None:
-            history = self.sibling(LeadMessageHistoryStream)
-            history.take_active_leads(campaign_id, list(active_leads))
+        if shared and not self._gaps:
+            # Handed over only when complete: with an answer missing, history asks for itself.
+            self.runtime.offer(ACTIVE_LEADS, campaign_id, list(active_leads))
 
     @staticmethod
     def flatten(row: dict[str, Any], context: dict) -> dict[str, Any]:
@@ -195,7 +192,6 @@ class CampaignStatisticsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_stats"
     page_size = STATISTICS_PAGE_SIZE
-    row_key = "stats_id"
     max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
     tracks_activity = True
     schema = record_schema(
@@ -269,7 +265,6 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
-    row_key = "campaign_lead_map_id"
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("lead_id", ID, required=True),
@@ -281,8 +276,9 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         th.Property("email_body", TEXT),
         th.Property("from", TEXT),
         th.Property("to", TEXT),
-        th.Property("cc", TEXT),
-        th.Property("bcc", TEXT),
+        th.Property("cc", ADDRESSES, description="Addresses; the API sends a list (the seed "
+                    "one comma-separated string), always a list here."),
+        th.Property("bcc", ADDRESSES, description="As cc."),
         th.Property("email_seq_number", COUNT),
         th.Property("open_count", COUNT),
         th.Property("click_count", COUNT),
@@ -295,14 +291,17 @@ class LeadMessageHistoryStream(PagedCampaignStream):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # campaign -> its active leads, as campaign_leads' query listed them in this run
-        self._shared_leads: dict[Any, list[Any]] = {}
+        # campaign -> its active leads, as campaign_leads' queries listed them in this run
+        self._handed_over: dict[Any, list[Any]] = {}
 
     def active_leads_wanted(self, context: dict) -> tuple[bool, dt.datetime | None]:
-        """Whether this run will ask for the campaign's active leads, and since when (None:
-        every lead), so that campaign_leads can list them in its own query."""
-        if not self.selected or self.run.activity.is_idle(
-            context["campaign_id"], self.get_context_state(context)
+        """Whether this run will ask for the campaign's active leads and has not yet, and
+        since when (None: every lead), so that campaign_leads can list them in its queries."""
+        campaign_id = context["campaign_id"]
+        if (
+            not self.selected
+            or not self.runtime.will_take(ACTIVE_LEADS, campaign_id)
+            or self.run.activity.is_idle(campaign_id, self.get_context_state(context))
         ):
             return False, None
         bookmark = parse_timestamp(self.bookmark(context))
@@ -310,9 +309,21 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             return True, None
         return True, bookmark - self.run.overlap
 
-    def take_active_leads(self, campaign_id: Any, lead_ids: list[Any]) -> None:
-        """campaign_leads listed this campaign's active leads with what this stream needs."""
-        self._shared_leads[campaign_id] = lead_ids
+    @override
+    def post_process(self, row: dict, context: dict | None = None) -> dict | None:
+        return super().post_process(
+            {**row, "cc": address_list(row.get("cc")), "bcc": address_list(row.get("bcc"))},
+            context,
+        )
+
+    @override
+    def _fetch_partition(self, context: dict) -> Any:
+        self.run.activity.analytics(context["campaign_id"])  # the digest before any read
+        handed = self.runtime.take(ACTIVE_LEADS, context["campaign_id"])
+        if isinstance(handed, list):  # campaign_leads' queries listed them: none of our own
+            self._handed_over[context["campaign_id"]] = handed
+            return []
+        return super()._fetch_partition(context)
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -330,8 +341,6 @@ class LeadMessageHistoryStream(PagedCampaignStream):
                 self.first_page(context, leads, event_time_gt=iso_param(since)),
                 self.first_page(context, leads, last_sent_time_gt=iso_param(since)),
             ]
-        if context["campaign_id"] in self._shared_leads:
-            return []  # campaign_leads' query already listed them
         if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
@@ -339,14 +348,12 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         return calls
 
     def active_lead_ids(self, context: dict, answers: list[tuple[ApiCall, Any]]) -> Iterator[Any]:
-        shared = self._shared_leads.pop(context["campaign_id"], None)
-        if shared is not None:
-            yield from shared
+        handed = self._handed_over.pop(context["campaign_id"], None)
+        if handed is not None:
+            yield from handed
             return
-        for row in self.rows(context, answers):
-            lead = row.get("lead")
-            if isinstance(lead, dict) and lead.get("id") is not None:
-                yield lead["id"]
+        # Once each, though the event and the sent queries (and a listing read again) overlap.
+        yield from dict.fromkeys(lead_ids(self.rows(context, answers)))
 
     @override
     def partition_records(
@@ -362,12 +369,12 @@ class LeadMessageHistoryStream(PagedCampaignStream):
 
         def history_of(lead_id: Any) -> Any:
             call = self.call({"campaign_id": campaign_id, "lead_id": lead_id}, since)
-            return self.fetch_unless_missing(call, context)
+            return self.fetch_later_answer(call, context)
 
         what = self.what
         for lead_id, payload in self.fan_out(history_of, self.active_lead_ids(context, answers)):
-            if payload is MISSING:
-                self.logger.info("Lead %s left campaign %s during the sync.", lead_id, campaign_id)
+            if payload is GAP:  # deleted mid-sync, or a transient `{}` that stayed: read again
+                self.note_gap(context, self.call({**context, "lead_id": lead_id}))
                 continue
             thread = object_payload(payload, what, required="history")
             messages = thread["history"]
@@ -394,6 +401,26 @@ class LeadMessageHistoryStream(PagedCampaignStream):
                     "from": message.get("from") or thread.get("from"),
                     "to": message.get("to") or thread.get("to"),
                 }
+
+
+def address_list(value: Any) -> list[str] | None:
+    """A message's ``cc``/``bcc`` as a list of addresses: the live API sends a list, the seed
+    one comma-separated string (``""`` for none)."""
+    if value is None or isinstance(value, list):
+        return value
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+# campaign_leads -> lead_message_history: the active leads its queries listed (runtime.offer).
+ACTIVE_LEADS = "active_leads"
+
+
+def lead_ids(rows: Iterable[dict[str, Any]]) -> Iterator[Any]:
+    """The lead ids of rows of the leads listing (``lead.id``), in order."""
+    for row in rows:
+        lead = row.get("lead")
+        if isinstance(lead, dict) and lead.get("id") is not None:
+            yield lead["id"]
 
 
 # What a synthetic key hashes, for rows the API sent without their own key.

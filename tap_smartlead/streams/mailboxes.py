@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -24,6 +24,7 @@ class EmailAccountsStream(OffsetPagedStream, ListedOnceStream):
 
     name = "email_accounts"
     path = "/email-accounts"
+    carries_mailboxes = True
     primary_keys = ("id",)
     page_size = EMAIL_ACCOUNTS_PAGE_SIZE
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
@@ -43,6 +44,7 @@ class EmailAccountDetailsStream(SmartleadStream):
     name = "email_account_details"
     path = "/email-accounts/{email_account_id}"
     partition_kind = "email_account"
+    carries_mailboxes = True
     primary_keys = ("id",)
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
 
@@ -56,8 +58,28 @@ class EmailAccountDetailsStream(SmartleadStream):
             yield {**account, "id": account.get("id") or context["email_account_id"]}
 
 
-# Reports kept by warmup_stats for warmup_totals, so the two share one request per mailbox.
-_WARMUP_REPORTS = "warmup_reports"
+class SharedWarmupReport(SmartleadStream):
+    """A stream of the warmup endpoint's answers. warmup_stats and warmup_totals read the same
+    report per mailbox: whichever syncs a mailbox first fetches it and offers it to the other
+    (if selected), which takes it instead of asking again. Nothing depends on which of the two
+    the SDK syncs first, or whether the other is selected at all."""
+
+    path = "/email-accounts/{email_account_id}/warmup-stats"
+    partition_kind = "email_account"
+    # The other stream of the same answers (a stream's name, for the offers' kind).
+    other: ClassVar[str]
+
+    @override
+    def _fetch_partition(self, context: dict) -> Any:
+        key = context["email_account_id"]
+        handed = self.runtime.take(f"{self.path} for {self.name}", key)
+        if handed is not None:
+            return handed
+        answers = super()._fetch_partition(context)
+        other = self._tap.streams.get(self.other)
+        if other is not None and other.selected:
+            self.runtime.offer(f"{self.path} for {self.other}", key, answers)
+        return answers
 
 
 def warmup_report(call: ApiCall, payload: Any) -> dict[str, Any]:
@@ -68,13 +90,12 @@ def warmup_days(report: dict[str, Any]) -> list[dict[str, Any]]:
     return list_payload(report["stats_by_date"], f"GET {WarmupStatsStream.path}")
 
 
-class WarmupStatsStream(SmartleadStream):
+class WarmupStatsStream(SharedWarmupReport):
     """Daily warmup counts per mailbox. The API shows only the last 7 days, so every run keeps
     the days it sees (from the bookmark's day on, which is re-read because it may be partial)."""
 
     name = "warmup_stats"
-    path = "/email-accounts/{email_account_id}/warmup-stats"
-    partition_kind = "email_account"
+    other = "warmup_totals"
     primary_keys = ("email_account_id", "date")
     replication_key = "date"
     is_sorted = False
@@ -96,27 +117,22 @@ class WarmupStatsStream(SmartleadStream):
         bookmark = self.bookmark(context)
         if bookmark:
             floor = max(floor, str(bookmark)[:10])
-        share = self.sibling(WarmupTotalsStream).selected
         for call, payload in answers:
             report = warmup_report(call, payload)
-            if share:
-                self.runtime.keep(_WARMUP_REPORTS, context["email_account_id"], report)
             for day in warmup_days(report):
                 date = str(day.get("date", ""))[:10]
                 if date and date >= floor:
                     yield {**day, "email_account_id": context["email_account_id"], "date": date}
 
 
-class WarmupTotalsStream(SmartleadStream):
+class WarmupTotalsStream(SharedWarmupReport):
     """The warmup endpoint's 7-day totals (sent, spam, inbox, received): the deliverability
     figure. One row per mailbox per day the sync sees them (the day is the last date of the
     report's ``stats_by_date``, the server's today), so the history accumulates run after run.
-    Read from the answer warmup_stats already fetched: no request of its own unless warmup_stats
-    is not selected."""
+    One request per mailbox for both warmup streams (SharedWarmupReport)."""
 
     name = "warmup_totals"
-    path = WarmupStatsStream.path  # the same endpoint, the same answers
-    partition_kind = "email_account"
+    other = "warmup_stats"
     primary_keys = ("email_account_id", "date")
     replication_key = "date"
     is_sorted = False
@@ -131,21 +147,12 @@ class WarmupTotalsStream(SmartleadStream):
     )
 
     @override
-    def partition_calls(self, context: dict | None) -> list[ApiCall]:
-        assert context is not None
-        if self.runtime.has(_WARMUP_REPORTS, context["email_account_id"]):
-            return []
-        return super().partition_calls(context)
-
-    @override
     def partition_records(
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         aid = context["email_account_id"]
-        reports = [warmup_report(call, payload) for call, payload in answers]
-        kept = self.runtime.take(_WARMUP_REPORTS, aid)
-        for report in reports or ([kept] if kept is not None else []):
+        for report in (warmup_report(call, payload) for call, payload in answers):
             days = warmup_days(report)
             dates = sorted(str(day.get("date", ""))[:10] for day in days if day.get("date"))
             today = dates[-1] if dates else dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -99,3 +99,35 @@ def test_bare_429s_over_a_longer_window_are_measured_and_then_respected():
     # The first wall (requests in flight when it came, and the probes), then none: the old
     # back-off-and-creep-back hit it once every few windows.
     assert stats["rate_limited"] <= 0.15 * stats["requests"], stats
+
+
+def test_one_worker_at_the_live_limit_waits_instead_of_failing():
+    # The live API's kind of limit (bare 429s, a window longer than configured), sped up: 100
+    # per 10 s against a tap configured for 20 per second, met by one worker. A 429 while the
+    # limiter finds the server's window is waiting, not a failed attempt, so the sync
+    # completes, and the window it finds keeps 429s rare.
+    account = {"seed": 9, "campaigns": 3, "leads_per_campaign": 100, "mailboxes": 2}
+    with EmulatorProcess(
+        **account, rate_limit="live", rate_limit_requests=100, rate_limit_window=10
+    ) as emu:
+        run = run_tap(config_for(emu, max_concurrency=1, rate_limit_requests=20,
+                                 rate_limit_window_seconds=1))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["requests"] > 300  # several of the server's windows
+    assert 0 < stats["rate_limited"] <= 0.05 * stats["requests"], stats
+    assert "Giving up" not in run.stderr_text
+
+
+def test_a_run_that_starts_on_a_window_another_integration_filled_completes():
+    account = {"seed": 9, "campaigns": 1, "leads_per_campaign": 20, "mailboxes": 1}
+    with EmulatorProcess(
+        **account, rate_limit="live", rate_limit_requests=30, rate_limit_window=10
+    ) as emu:
+        emu.fill_rate_limit()
+        run = run_tap(config_for(emu, max_concurrency=1))
+        stats = emu.stats()
+        dataset = emu.dataset()
+    assert_complete(run, dataset)
+    assert stats["rate_limited"] > 0  # the first requests met the full window

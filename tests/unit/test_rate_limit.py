@@ -215,15 +215,37 @@ def test_a_bare_429_stops_every_start_but_one_probe_at_a_time():
     assert rl.learned == (10, pytest.approx(30.0 + waited))
 
 
-def test_a_429_despite_the_learned_limit_lowers_it_once_per_burst():
+def test_after_a_long_slow_stretch_the_learned_window_is_the_servers_own():
+    # The reviewer's case: 662 s of slow answers (2.6 requests/s, under the server's 200 per
+    # 60 s), then fast ones. The first wall cannot tell the server's window from the stretch
+    # (it "learned" 1,715 per 662 s); measuring again at the next 429 finds the server's.
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(200, 60.0)
+    rl = limiter(clock, requests=10, window=2.0)
+    while clock() < 662.0:
+        rl.acquire()
+        rl.observe(server.answer(clock()))
+        clock.sleep(1 / 2.6)
+    assert server.rejected == []
+    sync_against(server, rl, clock, 900.0)
+    assert rl.learned is not None
+    requests, window = rl.learned
+    assert 190 <= requests <= 200 and 60.0 <= window <= 66.0, rl.learned
+    total = len(server.accepted) + len(server.rejected)
+    assert len(server.rejected) / total <= 0.05
+    assert not [t for t in server.rejected if t >= 662.0 + 300.0]
+    assert accepted_between(server, 962.0, 1562.0) / 600.0 / (200 / 60) >= 0.9
+
+
+def test_a_429_despite_the_learned_limit_measures_again_from_the_last_probe():
     clock = FakeClock(start=0.0)
     rl = limiter(clock, requests=10, window=2.0)
     rl.learned = (200, 62.0)
     clock.sleep(1.0)
     rl.acquire()
-    for _ in range(5):
-        rl.observe(ServerVerdict(status_code=429))
-    assert rl.learned == (180, 62.0)
+    rl.observe(ServerVerdict(status_code=429))
+    # Probing: one request at a time, spaced, until the server accepts one.
+    assert rl.acquire() >= 0.5
 
 
 def test_a_share_leaves_the_rest_of_every_budget_to_other_integrations():
@@ -261,3 +283,18 @@ def test_rejects_impossible_budgets():
         RateLimiter(10, 0)
     with pytest.raises(ValueError):
         RateLimiter(10, 2, share=0)
+
+
+def test_a_window_another_integration_filled_costs_few_probes_and_little_time():
+    # The run starts on a window another integration of the account has just filled: no
+    # request of ours is in it, so there is nothing to measure, only the free slot to find.
+    clock = FakeClock(start=0.0)
+    server = SlidingWindowServer(200, 60.0)
+    server.accepted = [-1.0] * 200
+    rl = limiter(clock, requests=10, window=2.0)
+    sync_against(server, rl, clock, 600.0)
+    own = server.accepted[200:]
+    assert own[0] < 59.0 * 1.3  # found within 30 % of the wait the window imposes
+    early = [t for t in server.rejected if t < own[0]]
+    assert len(early) <= 25, len(early)
+    assert len(server.rejected) <= 0.05 * (len(own) + len(server.rejected))

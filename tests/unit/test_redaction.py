@@ -50,3 +50,24 @@ def test_many_secrets_cost_little_memory_and_are_all_masked():
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 40
     assert redactor.redact(f"x {keys[0]} y {keys[-1]}") == "x *** y ***"
+
+
+def test_records_with_nothing_to_mask_keep_their_args_for_filters():
+    install_log_redaction()
+    REDACTOR.add("sekrit-key-77")
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    logger = logging.getLogger("tap_smartlead.test.args")
+    logger.addHandler(Keep())
+    logger.setLevel(logging.INFO)
+    point = ("counter", "record_count")  # stands for the SDK's metrics.Point
+    logger.info("METRIC: %s", point)  # the SDK's metric filter reads record.args[0]
+    logger.info("url %s", "http://h/x?api_key=sekrit-key-77")
+    assert seen[0].args == (point,)
+    assert seen[0].getMessage() == f"METRIC: {point}"
+    assert seen[1].args == ()
+    assert "sekrit-key-77" not in seen[1].getMessage()
