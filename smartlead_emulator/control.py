@@ -36,6 +36,11 @@ class Stats:
             self.by_status: dict[str, int] = {}
             self.rate_limited = 0
             self.faults: dict[str, int] = {}
+            self.threads_in_bulk = 0  # lead ids answered by the bulk thread endpoint
+
+    def bulk_threads(self, count: int) -> None:
+        with self._lock:
+            self.threads_in_bulk += count
 
     def record(self, template: str, status: int | None, fault: str | None) -> None:
         with self._lock:
@@ -57,6 +62,7 @@ class Stats:
                 "by_status": dict(sorted(self.by_status.items())),
                 "rate_limited": self.rate_limited,
                 "faults": dict(sorted(self.faults.items())),
+                "threads_in_bulk": self.threads_in_bulk,
                 "max_in_window": max_in_window,
             }
 

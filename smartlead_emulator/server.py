@@ -281,6 +281,9 @@ class Handler(BaseHTTPRequestHandler):
             if gone.answer == "empty-body":
                 return Answer(200, b"", JSON_TYPE)
             return json_answer(404, {"error": api.CAMPAIGN_NOT_FOUND})
+        if route.template == BULK_HISTORY:
+            threads = payload.get("data", payload)
+            emulator.stats.bulk_threads(len(threads))
         if isinstance(payload, api.Raw):
             return Answer(200, payload.body, payload.content_type)
         if wants_envelope(emulator.config.envelope, route.envelope):
