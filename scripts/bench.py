@@ -60,7 +60,8 @@ class Result:
 
 
 def run_scenario(scenario: Scenario) -> Result:
-    with EmulatorProcess(seed=1, **scenario.account, **scenario.emulator) as emu, \
+    with EmulatorProcess(seed=1, startup_timeout=600, **scenario.account,
+                         **scenario.emulator) as emu, \
             tempfile.TemporaryDirectory(prefix="tap-smartlead-bench-") as tmp:
         config = {"api_key": emu.api_key, "base_url": emu.base_url, **scenario.tap}
         config_path = Path(tmp) / "config.json"
