@@ -7,16 +7,16 @@ import json
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
-from tests.integration.tap_runner import PRIMARY_KEYS, merged, run_tap, tap_config
+from tests.integration.tap_runner import (
+    PRIMARY_KEYS,
+    merged,
+    run_tap,
+    tap_config,
+    threads_asked,
+)
 
 pytestmark = pytest.mark.integration
 
-HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
-
-
-def threads_asked(stats: dict) -> int:
-    """Lead threads the run asked for: one at a time, or answered in bulk."""
-    return stats["by_path"].get(HISTORY_PATH, 0) + stats["threads_in_bulk"]
 
 
 @pytest.fixture(scope="module")
