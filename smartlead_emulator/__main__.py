@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
     p.add_argument("--rate-limit-requests", type=int)
     p.add_argument("--rate-limit-window", type=float)
-    p.add_argument("--bulk-history", choices=BULK_HISTORY_FORMS, default="live",
-                   help="the bulk thread endpoint: live form (default), the reference's "
-                        "form, or absent (404)")
+    p.add_argument("--bulk-history", choices=BULK_HISTORY_FORMS,
+                   help="the bulk thread endpoint: live form, the reference's form, or absent "
+                        "(404); default: live with --shapes live, absent otherwise (the seed "
+                        "does not document it)")
     p.add_argument("--bulk-history-cap", type=int, default=BULK_HISTORY_CAP,
                    help="lead ids one bulk thread request may hold (more: 400)")
     p.add_argument("--latency-ms", type=float, default=0.0)
@@ -138,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fault_seed=args.fault_seed,
         verbose=args.verbose and not args.quiet,
         limiter=limiter,
-        bulk_history=args.bulk_history,
+        bulk_history=args.bulk_history or ("live" if args.shapes == "live" else "absent"),
         bulk_history_cap=args.bulk_history_cap,
         faults=FaultInjector(args.fault_rate, kinds, args.fault_seed),
     )

@@ -308,7 +308,8 @@ class HttpStream(RESTStream[Any]):
             )
         if status == 404:
             raise NotFoundError(f"404 Not Found for {path}{detail}")
-        if status == 429 or status >= 500:
+        # 501 Not Implemented: the server has no such endpoint; asking again changes nothing.
+        if status == 429 or (status >= 500 and status != 501):
             page = " (an HTML page)" if html else ""
             raise TransientApiError(f"{status} from {path}{detail}{page}", response)
         if 300 <= status < 400:

@@ -12,7 +12,7 @@ backfill run at the pace of the data (notes: "Endpoints beyond the seed").
   the bulk endpoint refuses is asked on the per-lead endpoint. When both halves of a refused
   batch are accepted, the batch was over the server's cap: the half is the batch size for the
   rest of the run.
-- The endpoint is not there (405, an answer that is not an object keyed by the lead ids asked,
+- The endpoint is not there (405, 501, an answer that is not an object keyed by the lead ids asked,
   or a 404 while the per-lead endpoint answers for the same campaign): one warning, and the
   per-lead endpoint for the rest of the run. A 404 whose leads the per-lead endpoint does not
   know either is a deleted campaign, not a missing endpoint.
@@ -197,8 +197,8 @@ class ThreadReader:
         try:
             answer = self._stream.fetch(self._call(context, batch, params), context)
         except ApiRequestError as error:
-            if error.status == 405:
-                raise _NotServed(f"405 from {self._what}") from None
+            if error.status in (405, 501):
+                raise _NotServed(f"{error.status} from {self._what}") from None
             if error.status != 400:
                 raise
             if len(batch) == 1:  # refused alone: the per-lead endpoint has the last word

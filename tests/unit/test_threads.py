@@ -121,7 +121,7 @@ def test_both_answer_forms_give_every_thread_in_batches_of_at_most_100(tap, requ
     assert all(isinstance(batch, list) and batch for batch in server.batches)
 
 
-@pytest.mark.parametrize("status", [404, 405])
+@pytest.mark.parametrize("status", [404, 405, 501])
 def test_a_missing_endpoint_is_said_once_and_then_every_lead_is_asked_alone(
         tap, requests_mock, caplog, status):
     server = Server(requests_mock, bulk_status=status)
