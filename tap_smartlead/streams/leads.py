@@ -36,7 +36,7 @@ from tap_smartlead.schemas import (
 from tap_smartlead.threads import ThreadReader
 
 LEADS_PAGE_SIZE = 100  # the API's cap
-STATISTICS_PAGE_SIZE = 1000  # the API's cap; two pages in flight keep memory flat
+STATISTICS_PAGE_SIZE = 1000  # the API's cap, read one page at a time (max_in_flight)
 
 
 def iso_param(value: dt.datetime) -> str:
@@ -92,6 +92,9 @@ class CampaignLeadsStream(PagedCampaignStream):
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
     row_key = "campaign_lead_map_id"
+    # Pages (and next campaigns' first pages) ahead of the writer: one per worker is enough to
+    # keep them busy; more only holds more pages of a large campaign in memory.
+    max_in_flight = 8
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -198,7 +201,10 @@ class CampaignStatisticsStream(PagedCampaignStream):
     total_key = "total_stats"
     page_size = STATISTICS_PAGE_SIZE
     row_key = "stats_id"
-    max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
+    # One page at a time: a page holds up to 1,000 emails with their HTML bodies, and pages in
+    # flight (a campaign's later pages, the next campaigns' first) are what made peak memory
+    # grow with the account (measured: scripts/bench.py scenarios 4a and 4b).
+    max_in_flight = 1
     tracks_activity = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
