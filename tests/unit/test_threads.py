@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tap_smartlead import http_client
 from tap_smartlead.tap import TapSmartlead
 
 BASE = "http://smartlead.test/api/v1"
@@ -18,12 +17,6 @@ KEY = "unit-test-key-0042"
 BULK = re.compile(rf"{re.escape(BASE)}/campaigns/(\d+)/message-history-for-leads/"
                   r"bbfbdsFGHlBr76ruhjvh6fhHL")
 SINGLE = re.compile(rf"{re.escape(BASE)}/campaigns/(\d+)/leads/(\d+)/message-history")
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(http_client, "RETRY_BASE_SECONDS", 0.001)
-    monkeypatch.setattr(http_client, "RETRY_CAP_SECONDS", 0.002)
 
 
 @pytest.fixture
