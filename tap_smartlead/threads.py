@@ -157,7 +157,9 @@ class ThreadReader:
 
     def _call(self, context: dict, batch: list[Any], params: Mapping[str, Any]) -> ApiCall:
         call = self._stream.call(context, params, BULK_PATH)
-        return dataclasses.replace(call, method="POST", body={"lead_ids": batch})
+        # Lead ids are integers in the API; a listing that sent one as a string gets it back so.
+        ids = [int(i) if isinstance(i, str) and i.isdigit() else i for i in batch]
+        return dataclasses.replace(call, method="POST", body={"lead_ids": ids})
 
     def _ask(
         self, context: dict, batch: list[Any], params: Mapping[str, Any],

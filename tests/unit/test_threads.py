@@ -189,3 +189,10 @@ def test_a_server_that_leaves_out_empty_threads_costs_one_extra_request_per_run(
     # (batches already in flight when it was learned may re-ask once each)
     assert 6 < len(server.bulk_bodies) <= 6 + 3
     assert server.singles == []
+
+
+def test_lead_ids_listed_as_strings_are_sent_as_integers(tap, requests_mock):
+    server = Server(requests_mock)
+    assert sync(tap, 7, ["3", "4"]) == {(7, lead, m["message_id"]) for lead in ("3", "4")
+                                       for m in messages(int(lead))}
+    assert server.batches == [[3, 4]]
