@@ -3,7 +3,7 @@
 #   make demo    emulator + `meltano run tap-smartlead target-duckdb`, prints what landed
 #   make test    the whole test suite (unit, emulator, integration, warehouse)
 #   make lint    ruff
-#   make bench   scripts/bench.py, then scripts/bench_agency.py --timed
+#   make bench   scripts/bench.py, then scripts/bench_agency.py --timed --timed-full
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -34,7 +34,7 @@ demo: venv
 
 bench: venv
 	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench_agency.py --timed
+	$(BIN)/python scripts/bench_agency.py --timed --timed-full
 
 lint: venv
 	$(BIN)/ruff check .

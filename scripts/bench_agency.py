@@ -5,20 +5,27 @@ The emulator's agency account: 300 campaigns of 67 leads (20,100 leads), 200 mai
 only the first 30 campaigns get activity when the clock advances (the rest are finished and
 idle). Steps, each with the real tap as a subprocess against a real emulator:
 
-1. a full sync without client-side limit (requests, wall time, state bytes, peak RSS);
+1. a full sync without client-side limit (requests, requests per lead, wall time, state bytes,
+   peak RSS), against what the data needs (tests/integration/activity_needs.full_sync_needs);
+   then the same full sync on a server without the bulk thread endpoint (one thread request per
+   lead, the emulator's ``bulk_history: absent``);
 2. the emulator advances one day; from its ground truth before and after, what the day's activity
-   needs: 4 account-level lists, 4 per campaign (analytics, sequences, mailboxes, webhooks),
-   3 per active campaign (statistics, leads, analytics window), 1 per mailbox (warmup) and 1 per
-   lead with new messages;
+   needs (tests/integration/activity_needs.day_needs);
 3. an incremental sync from the full sync's state: requests against that need, and whether every
    new message, late reply (statistics row updated), new lead and changed lead arrived;
 4. with ``--timed``, the same incremental sync again from the same state at the seed's limit
    (10 per 2 s) and at the live API's 200 per minute with bare 429s, both on the tap's defaults:
-   wall time, utilisation, 429s.
+   wall time, utilisation, 429s;
+5. with ``--timed-full``, a full sync at the live API's 200 per minute with bare 429s on the
+   tap's defaults (about 20 minutes with the bulk endpoint). Without it, the wall time of a full
+   sync at a limit is printed as its request count divided by the limit's rate (a lower bound),
+   not measured: so is the full sync without the bulk endpoint (two hours at 200 per minute).
 
-Wall time of a full sync at a limit is its request count divided by the limit's rate (a
-lower bound; ~24,000 requests take 80 minutes at the seed's 5 per second): printed as such, not
-measured.
+Peak RSS is the tap process's own: its ``VmHWM`` (the high-water mark of its own memory since
+``exec``), read from ``/proc/<pid>/status`` every 0.1 s until it exits. ``wait4``'s
+``ru_maxrss``, printed beside it, is not the tap's alone: Linux carries the high-water mark of
+the process that spawned it (this benchmark, which keeps every earlier run's records) into the
+child across ``exec``.
 """
 
 from __future__ import annotations
@@ -39,9 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smartlead_emulator.testing import EmulatorProcess  # noqa: E402
-from tests.integration.activity_needs import day_needs  # noqa: E402
+from tests.integration.activity_needs import day_needs, full_sync_needs  # noqa: E402
 
 TAP = str(Path(sys.executable).parent / "tap-smartlead")
+WINDOWS_PATH = "/campaigns/{id}/analytics-by-date"
+SAMPLE_SECONDS = 0.1
 NO_LIMIT = {"rate_limit_requests": 100000, "rate_limit_window_seconds": 1}
 SEED_PER_SECOND = 10 / 2
 LIVE_PER_SECOND = 200 / 60
@@ -53,19 +62,48 @@ class Run:
     rate_limited: int
     succeeded: int
     wall: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # the tap's own (VmHWM)
+    maxrss_mb: float  # wait4's ru_maxrss: includes the spawning process's high-water mark
     state_bytes: int
+    by_path: dict[str, int]
     state: dict[str, Any]
     records: dict[str, list[dict[str, Any]]]
     returncode: int
     stderr_tail: str
 
 
+def own_peak_rss_kb(pid: int) -> int | None:
+    """The process's VmHWM in kB (None once it has exited: a zombie has no memory)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def wait_measured(process: subprocess.Popen[bytes]) -> tuple[int, Any, int]:
+    """Wait for ``process``: its wait status, its rusage, and its own peak RSS in kB (the last
+    VmHWM read before it exited; VmHWM only grows)."""
+    peak = 0
+    while True:
+        sample = own_peak_rss_kb(process.pid)
+        if sample is not None:
+            peak = max(peak, sample)
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid == process.pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage, peak
+        time.sleep(SAMPLE_SECONDS)
+
+
 def run_tap(emu: EmulatorProcess, config: dict[str, Any], state: dict | None, tmp: Path,
-            *, keep_records: bool = True) -> Run:
+            *, keep_records: bool = True, tap: str = TAP) -> Run:
     (tmp / "config.json").write_text(json.dumps({
         "api_key": emu.api_key, "base_url": emu.base_url, **config}))
-    cmd = [TAP, "--config", str(tmp / "config.json")]
+    cmd = [tap, "--config", str(tmp / "config.json")]
     if state is not None:
         (tmp / "state.json").write_text(json.dumps(state))
         cmd += ["--state", str(tmp / "state.json")]
@@ -73,7 +111,7 @@ def run_tap(emu: EmulatorProcess, config: dict[str, Any], state: dict | None, tm
     with open(tmp / "out", "wb") as out, open(tmp / "err", "wb") as err:
         started = time.monotonic()
         process = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
+        status, usage, peak_kb = wait_measured(process)
         wall = time.monotonic() - started
     stats = emu.stats()
     records: dict[str, list[dict[str, Any]]] = {}
@@ -91,8 +129,10 @@ def run_tap(emu: EmulatorProcess, config: dict[str, Any], state: dict | None, tm
         rate_limited=stats["rate_limited"],
         succeeded=succeeded,
         wall=wall,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=peak_kb / 1024,
+        maxrss_mb=usage.ru_maxrss / 1024,
         state_bytes=len(json.dumps(last_state, separators=(",", ":"))),
+        by_path=stats["by_path"],
         state=last_state,
         records=records,
         returncode=os.waitstatus_to_exitcode(status),
@@ -141,13 +181,23 @@ def advance_and_measure(root_url: str) -> None:
             return json.loads(response.read())
 
     before = control("GET", "/dataset")
+    leads = sum(len(c["leads"]) for c in before["campaigns"])
+    full = full_sync_needs(before, windows=0)
     control("POST", "/advance?days=1")
     needs = day_needs(before, control("GET", "/dataset"))
+    needs.update(full_needed_without_windows=full, leads=leads)
     print(json.dumps({k: sorted(v) if isinstance(v, set) else v for k, v in needs.items()}))
 
 
 def utilisation(run: Run, per_second: float) -> float:
     return run.succeeded / run.wall / per_second
+
+
+def row(name: str, run: Run, leads: int, per_second: float | None) -> str:
+    util = f"{utilisation(run, per_second):.2f}" if per_second else "n/a"
+    return (f"| {name} | {run.requests} | {run.requests / leads:.3f} | {run.rate_limited} "
+            f"| {run.wall:.1f} | {util} | {run.state_bytes} | {run.peak_rss_mb:.0f} "
+            f"| {run.maxrss_mb:.0f} | {run.returncode} |")
 
 
 def main() -> int:
@@ -158,6 +208,9 @@ def main() -> int:
     parser.add_argument("--mailboxes", type=int, default=200)
     parser.add_argument("--timed", action="store_true",
                         help="also time the incremental run at the seed limit and at 200/min")
+    parser.add_argument("--timed-full", action="store_true",
+                        help="also time a full sync at 200/min with bare 429s (~20 min)")
+    parser.add_argument("--tap", default=TAP, help="the tap executable (default: this venv's)")
     parser.add_argument("--tap-config", default="{}",
                         help="extra tap settings (JSON), e.g. '{\"skip_idle_campaigns\": false}'")
     parser.add_argument("--advance-and-measure", metavar="ROOT_URL", help=argparse.SUPPRESS)
@@ -168,50 +221,73 @@ def main() -> int:
     extra = json.loads(args.tap_config)
     account = {"campaigns": args.campaigns, "leads_per_campaign": args.leads_per_campaign,
                "mailboxes": args.mailboxes, "active_campaigns": args.active}
-    rows: list[str] = []
     with EmulatorProcess(seed=1, rate_limit="none", startup_timeout=600, **account) as emu, \
             tempfile.TemporaryDirectory(prefix="tap-smartlead-agency-") as tmp:
         work = Path(tmp)
+
+        def sync(label: str, config: dict[str, Any], state: dict | None, **options: Any) -> Run:
+            print(f"{label} ...", file=sys.stderr, flush=True)
+            run = run_tap(emu, config, state, work, tap=args.tap, **options)
+            if run.returncode:
+                print(run.stderr_tail, file=sys.stderr)
+            return run
+
         print(f"agency account: {account}", file=sys.stderr, flush=True)
-        print("full sync (no limit) ...", file=sys.stderr, flush=True)
-        full = run_tap(emu, {**NO_LIMIT, **extra}, None, work, keep_records=False)
+        full = sync("full sync (no limit)", {**NO_LIMIT, **extra}, None, keep_records=False)
         if full.returncode:
-            print(full.stderr_tail, file=sys.stderr)
             return 1
+        emu.configure(bulk_history="absent")
+        per_lead = sync("full sync (no limit), no bulk thread endpoint", {**NO_LIMIT, **extra},
+                        None, keep_records=False)
+        emu.configure(bulk_history="live")
         needs = advance_one_day(emu)
-        print("incremental sync (no limit) ...", file=sys.stderr, flush=True)
-        incremental = run_tap(emu, {**NO_LIMIT, **extra}, full.state, work)
+        leads = needs["leads"]
+        full_need = needs["full_needed_without_windows"] + full.by_path.get(WINDOWS_PATH, 0)
+        incremental = sync("incremental sync (no limit)", {**NO_LIMIT, **extra}, full.state)
         missing = missing_from(incremental, needs)
         timed: list[tuple[str, Run, float]] = []
         if args.timed:
             for policy, per_second in (("seed", SEED_PER_SECOND), ("live", LIVE_PER_SECOND)):
-                emu.configure(rate_limit=policy)
-                print(f"incremental sync, {policy} limit, tap defaults ...", file=sys.stderr,
-                      flush=True)
-                timed.append((policy, run_tap(emu, extra, full.state, work), per_second))
+                emu.configure(rate_limit=policy)  # a new limiter: its window starts empty
+                timed.append((policy, sync(f"incremental sync, {policy} limit, tap defaults",
+                                           extra, full.state), per_second))
+        timed_full: Run | None = None
+        if args.timed_full:
+            emu.configure(rate_limit="live")
+            timed_full = sync("full sync, live limit, tap defaults", extra, None,
+                              keep_records=False)
 
-    rows.append("| run | requests | 429s | wall s | utilisation | state bytes | peak RSS MB "
-                "| exit |")
-    rows.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, run in (("full, no limit", full), ("1-day incremental, no limit", incremental)):
-        rows.append(f"| {name} | {run.requests} | {run.rate_limited} | {run.wall:.1f} | n/a "
-                    f"| {run.state_bytes} | {run.peak_rss_mb:.0f} | {run.returncode} |")
+    rows = ["| run | requests | per lead | 429s | wall s | utilisation | state bytes "
+            "| peak RSS MB (tap's VmHWM) | wait4 ru_maxrss MB | exit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            row("full, no limit", full, leads, None),
+            row("full, no limit, no bulk thread endpoint", per_lead, leads, None),
+            row("1-day incremental, no limit", incremental, leads, None)]
     for policy, run, per_second in timed:
         label = "seed 10/2s" if policy == "seed" else "live 200/min, bare 429"
-        rows.append(f"| 1-day incremental, {label} | {run.requests} | {run.rate_limited} "
-                    f"| {run.wall:.1f} | {utilisation(run, per_second):.2f} | {run.state_bytes} "
-                    f"| {run.peak_rss_mb:.0f} | {run.returncode} |")
-    print(f"\nAgency account {account} (emulator seed 1), one day between the runs.\n")
+        rows.append(row(f"1-day incremental, {label}", run, leads, per_second))
+    if timed_full is not None:
+        rows.append(row("full, live 200/min, bare 429", timed_full, leads, LIVE_PER_SECOND))
+    print(f"\nAgency account {account} (emulator seed 1, {leads} leads), one day between the "
+          f"runs; tap: {args.tap}\n")
     print("\n".join(rows))
+    print(f"\nfull sync: {full.requests} requests = {full.requests / leads:.3f} per lead; the "
+          f"data needs {full_need} = {full.requests / full_need:.2f}x; without the bulk thread "
+          f"endpoint {per_lead.requests} = {per_lead.requests / leads:.3f} per lead")
+    for name, run in (("with the bulk endpoint", full), ("without it", per_lead)):
+        print(f"full sync at 200/min {name}: computed (requests / rate, a lower bound) "
+              f"{run.requests / LIVE_PER_SECOND / 60:.1f} min")
+    if timed_full is not None:
+        print(f"full sync at 200/min with the bulk endpoint, measured: {timed_full.wall / 60:.1f} "
+              f"min, {timed_full.requests} requests, {timed_full.rate_limited} answered 429, "
+              f"utilisation {utilisation(timed_full, LIVE_PER_SECOND):.2f}")
     print(f"\nthe day's activity: {len(needs['active'])} active campaigns, "
-          f"{needs['leads_with_new_messages']} leads with new messages, "
+          f"{needs['leads_with_new_messages']} leads with new messages "
+          f"({needs['thread_batches']} bulk thread requests), "
           f"{len(needs['new_messages'])} new messages, {len(needs['new_leads'])} new leads, "
           f"{len(needs['changed_stats'])} new or updated statistics rows")
     print(f"requests the day needs: {needs['needed']}; incremental made {incremental.requests} "
           f"= {incremental.requests / needs['needed']:.2f}x")
-    print(f"full sync at a limit (requests / rate, a lower bound): seed 10/2s "
-          f"{full.requests / SEED_PER_SECOND / 60:.0f} min, 200/min "
-          f"{full.requests / LIVE_PER_SECOND / 60:.0f} min")
     print(f"incremental at a limit (requests / rate, a lower bound): seed 10/2s "
           f"{incremental.requests / SEED_PER_SECOND:.0f} s, 200/min "
           f"{incremental.requests / LIVE_PER_SECOND:.0f} s")
@@ -220,7 +296,9 @@ def main() -> int:
         timed_missing = missing_from(run, needs)
         print(f"not emitted at the {policy} limit: {timed_missing}")
         missing = {k: v + timed_missing[k] for k, v in missing.items()}
-    ok = all(r.returncode == 0 for r in (full, incremental, *(t[1] for t in timed)))
+    runs = (full, per_lead, incremental, *(t[1] for t in timed),
+            *([timed_full] if timed_full else []))
+    ok = all(r.returncode == 0 for r in runs)
     return 0 if ok and not any(missing.values()) else 1
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
+from .api import BULK_HISTORY_CAP, BULK_HISTORY_FORMS
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", choices=tuple(POLICIES), default="seed")
     p.add_argument("--rate-limit-requests", type=int)
     p.add_argument("--rate-limit-window", type=float)
+    p.add_argument("--bulk-history", choices=BULK_HISTORY_FORMS,
+                   help="the bulk thread endpoint: live form, the reference's form, or absent "
+                        "(404); default: live with --shapes live, absent otherwise (the seed "
+                        "does not document it)")
+    p.add_argument("--bulk-history-cap", type=int, default=BULK_HISTORY_CAP,
+                   help="lead ids one bulk thread request may hold (more: 400)")
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-kinds", default="all")
@@ -106,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (getattr(args, name) or 0) < 0:
             print(f"smartlead-emulator: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
             return 2
+    if args.bulk_history_cap < 1:
+        print("smartlead-emulator: --bulk-history-cap must be >= 1", file=sys.stderr)
+        return 2
     if args.active_campaigns is not None and args.active_campaigns < 0:
         print("smartlead-emulator: --active-campaigns must be >= 0", file=sys.stderr)
         return 2
@@ -139,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fault_seed=args.fault_seed,
         verbose=args.verbose and not args.quiet,
         limiter=limiter,
+        bulk_history=args.bulk_history or ("live" if args.shapes == "live" else "absent"),
+        bulk_history_cap=args.bulk_history_cap,
         faults=FaultInjector(args.fault_rate, kinds, args.fault_seed),
         transient_empty=TransientEmpty(args.transient_empty_rate, args.fault_seed),
     )

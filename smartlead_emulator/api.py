@@ -295,6 +295,38 @@ def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict
     return r.history(entry, time_param(params, "event_time_gt"))
 
 
+BULK_HISTORY_FORMS = ("live", "reference", "absent")
+BULK_HISTORY_CAP = 100
+
+
+def bulk_history(ds: Dataset, params: Params, cid: str, *, body: Any, form: str = "live",
+                 cap: int = BULK_HISTORY_CAP) -> dict[str, Any]:
+    """`POST .../message-history-for-leads/<token>` with `{"lead_ids": [...]}`: the threads of
+    those leads keyed by lead id, live form `{"<id>": {"history": [...]}}` or the reference's
+    `{"data": {"<id>": [...]}}`. `lead_ids: null` is every lead of the campaign (as the
+    notes say the API reads it); more than `cap` ids is a 400. A lead not in the campaign is
+    left out; a lead without messages has an empty history. `event_time_gt` as per lead."""
+    c = live_campaign(ds, cid)
+    if not isinstance(body, dict) or "lead_ids" not in body:
+        raise ApiError(400, "lead_ids is required")
+    raw = body["lead_ids"]
+    if raw is None:
+        entries = list(c.leads_by_lead_id.values())
+    else:
+        if not isinstance(raw, list) or not raw or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in raw):
+            raise ApiError(400, "lead_ids must be a non-empty array of lead ids")
+        if len(raw) > cap:
+            raise ApiError(400, f"lead_ids can hold at most {cap} ids")
+        entries = [c.leads_by_lead_id[i] for i in dict.fromkeys(raw) if i in c.leads_by_lead_id]
+    after = time_param(params, "event_time_gt")
+    r = render_live if ds.live else render
+    threads = {str(m.lead.id): r.history(m, after)["history"] for m in entries}
+    if form == "reference":
+        return {"data": threads}
+    return {lead_id: {"history": items} for lead_id, items in threads.items()}
+
+
 # -- email accounts ----------------------------------------------------------------------
 
 

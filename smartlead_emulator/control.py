@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import render, render_live
-from .api import is_duplicated
+from .api import BULK_HISTORY_FORMS, is_duplicated
 from .dataset import Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
 from .models import Campaign
@@ -36,6 +36,11 @@ class Stats:
             self.by_status: dict[str, int] = {}
             self.rate_limited = 0
             self.faults: dict[str, int] = {}
+            self.threads_in_bulk = 0  # lead ids answered by the bulk thread endpoint
+
+    def bulk_threads(self, count: int) -> None:
+        with self._lock:
+            self.threads_in_bulk += count
 
     def record(self, template: str, status: int | None, fault: str | None) -> None:
         with self._lock:
@@ -57,6 +62,7 @@ class Stats:
                 "by_status": dict(sorted(self.by_status.items())),
                 "rate_limited": self.rate_limited,
                 "faults": dict(sorted(self.faults.items())),
+                "threads_in_bulk": self.threads_in_bulk,
                 "max_in_window": max_in_window,
             }
 
@@ -73,6 +79,8 @@ class Config:
     slow_seconds: float = 5.0
     fault_seed: int = 1
     verbose: bool = False
+    bulk_history: str = "live"  # the bulk thread endpoint's form: live, reference or absent
+    bulk_history_cap: int = 100  # lead ids one bulk request may hold (more: 400)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter("seed"))
     faults: FaultInjector = field(default_factory=lambda: FaultInjector(0.0, (), 1))
     transient_empty: TransientEmpty = field(default_factory=lambda: TransientEmpty(0.0, 1))
@@ -90,13 +98,15 @@ class Config:
             "rate_limit": self.limiter.policy,
             "rate_limit_requests": self.limiter.limit,
             "rate_limit_window": self.limiter.window,
+            "bulk_history": self.bulk_history,
+            "bulk_history_cap": self.bulk_history_cap,
         }
 
     def apply(self, changes: dict[str, Any]) -> None:
         """Validate everything first, then apply, so a bad request changes nothing."""
         allowed = {"latency_ms", "fault_rate", "fault_kinds", "rate_limit",
                    "rate_limit_requests", "rate_limit_window", "slow_seconds",
-                   "transient_empty_rate"}
+                   "transient_empty_rate", "bulk_history", "bulk_history_cap"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
@@ -106,6 +116,12 @@ class Config:
         slow = _number(changes, "slow_seconds", self.slow_seconds, 0, None)
         kinds = parse_kinds(changes["fault_kinds"]) if "fault_kinds" in changes \
             else self.faults.kinds
+        bulk = str(changes.get("bulk_history", self.bulk_history))
+        if bulk not in BULK_HISTORY_FORMS:
+            raise ValueError(f"unknown bulk_history form {bulk!r}")
+        cap = changes.get("bulk_history_cap", self.bulk_history_cap)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise ValueError("bulk_history_cap must be an integer >= 1")
         limiter = self.limiter
         if {"rate_limit", "rate_limit_requests", "rate_limit_window"} & set(changes):
             policy = str(changes.get("rate_limit", limiter.policy))
@@ -118,6 +134,7 @@ class Config:
         self.latency_ms, self.slow_seconds, self.limiter = latency, slow, limiter
         self.faults.rate, self.faults.kinds = rate, kinds
         self.transient_empty.rate = empty_rate
+        self.bulk_history, self.bulk_history_cap = bulk, cap
 
 
 def _number(changes: dict[str, Any], key: str, current: float, lo: float,

@@ -27,6 +27,8 @@ from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
 
 API_PREFIX = "/api/v1"
+# The bulk thread endpoint; the odd token is part of the documented path.
+BULK_HISTORY = "/campaigns/{id}/message-history-for-leads/bbfbdsFGHlBr76ruhjvh6fhHL"
 JSON_TYPE = "application/json; charset=utf-8"
 _API_KEY_IN_URL = re.compile(r"api_key=[^&\s]*")
 
@@ -37,11 +39,13 @@ class Route:
     template: str
     func: Callable[..., Any]
     envelope: str | None = None  # which `--envelope` group this list belongs to
+    method: str = "GET"  # a POST route's function also takes the JSON body
 
 
-def _route(template: str, func: Callable[..., Any], envelope: str | None = None) -> Route:
+def _route(template: str, func: Callable[..., Any], envelope: str | None = None,
+           method: str = "GET") -> Route:
     regex = re.sub(r"\\{[a-z_]+\\}", "([^/]+)", re.escape(template))
-    return Route(re.compile(f"^{regex}$"), template, func, envelope)
+    return Route(re.compile(f"^{regex}$"), template, func, envelope, method)
 
 
 # Order matters only where a literal segment could also match `{id}`: fetch-categories first.
@@ -55,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     _route("/campaigns/{id}/analytics", api.analytics),
     _route("/campaigns/{id}/analytics-by-date", api.analytics_by_date),
     _route("/campaigns/{id}/leads/{lead_id}/message-history", api.message_history),
+    _route(BULK_HISTORY, api.bulk_history, method="POST"),
     _route("/campaigns/{id}/email-accounts", api.campaign_email_accounts, "ok"),
     _route("/campaigns/{id}/webhooks", api.webhooks, "ok"),
     _route("/email-accounts", api.email_accounts),
@@ -157,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_emulator" or path.startswith("/_emulator/"):
                 self._send(self._control(method, path.rstrip("/"), params, body))
             elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-                self._api(method, path[len(API_PREFIX):].rstrip("/") or "/", params)
+                self._api(method, path[len(API_PREFIX):].rstrip("/") or "/", params, body)
             else:
                 self._send(json_answer(404, {"error": "Not found"}))
         except (ConnectionError, TimeoutError):
@@ -189,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- the Smartlead API -----------------------------------------------------------------
 
-    def _api(self, method: str, path: str, params: dict[str, str]) -> None:
+    def _api(self, method: str, path: str, params: dict[str, str], body: bytes = b"") -> None:
         emulator = self.server.emulator
         config = emulator.config
         route, ids = find_route(path)
@@ -213,7 +218,8 @@ class Handler(BaseHTTPRequestHandler):
                 fault = config.faults.draw()
                 if fault is None and config.transient_empty.draw(template):
                     fault = "empty"  # a `200 {}` for a campaign or lead that exists
-                answer = self._fault_answer(fault) or self._endpoint(method, route, ids, params)
+                answer = self._fault_answer(fault) or self._endpoint(method, route, ids, params,
+                                                                     body)
                 if decision.headers:
                     answer.headers = {**(answer.headers or {}), **decision.headers}
         if config.latency_ms > 0:
@@ -248,18 +254,29 @@ class Handler(BaseHTTPRequestHandler):
         return None  # no fault, `slow` and `truncated` answer the real response
 
     def _endpoint(self, method: str, route: Route | None, ids: tuple[str, ...],
-                  params: dict[str, str]) -> Answer:
+                  params: dict[str, str], body: bytes = b"") -> Answer:
+        emulator = self.server.emulator
+        if route is not None and route.template == BULK_HISTORY \
+                and emulator.config.bulk_history == "absent":
+            route = None  # `--bulk-history absent`: a server without the endpoint
         if route is None:
             return json_answer(404, {"error": "Not found"})
-        if method != "GET":
+        if method != route.method:
             return json_answer(405, {"error": f"{method} is not supported by the emulator"})
-        emulator = self.server.emulator
         if emulator.examples:
             return example_answer(emulator.examples, route.template, params)
         dataset = emulator.dataset
         try:
+            extra: dict[str, Any] = {}
+            if route.method == "POST":
+                try:
+                    extra["body"] = json.loads(body or b"null")
+                except ValueError:
+                    return json_answer(400, {"error": "the body is not valid JSON"})
+                extra.update(form=emulator.config.bulk_history,
+                             cap=emulator.config.bulk_history_cap)
             with dataset.lock:
-                payload = route.func(dataset, params, *ids)
+                payload = route.func(dataset, params, *ids, **extra)
         except api.ApiError as err:
             return json_answer(err.status, {"error": err.message})
         except api.Vanished as gone:
@@ -268,6 +285,9 @@ class Handler(BaseHTTPRequestHandler):
             if gone.answer == "empty-body":
                 return Answer(200, b"", JSON_TYPE)
             return json_answer(404, {"error": api.CAMPAIGN_NOT_FOUND})
+        if route.template == BULK_HISTORY:
+            threads = payload.get("data", payload)
+            emulator.stats.bulk_threads(len(threads))
         if isinstance(payload, api.Raw):
             return Answer(200, payload.body, payload.content_type)
         if wants_envelope(emulator.config.envelope, route.envelope):

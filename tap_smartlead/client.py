@@ -119,8 +119,9 @@ class SmartleadStream(HttpStream):
     @property
     @override
     def state_partitioning_keys(self) -> list[str] | None:
-        # A full-table child keeps no bookmark: one empty state entry, not one per campaign.
-        return None if self.replication_key else []
+        # A full-table child keeps no bookmark: one empty state entry, not one per campaign;
+        # unless it skips idle campaigns, which takes each campaign's activity fingerprint.
+        return None if self.replication_key or self.tracks_activity else []
 
     @property
     @override

@@ -24,7 +24,11 @@ class UnexpectedResponseError(SmartleadError, FatalAPIError):
 
 
 class ApiRequestError(SmartleadError, FatalAPIError):
-    """A 4xx the tap cannot recover from."""
+    """A 4xx the tap cannot recover from (``status``: the HTTP status, when one was sent)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class TransientApiError(RetriableAPIError):

@@ -77,7 +77,8 @@ DOWNLOAD_CHUNK_BYTES = 1 << 16
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One GET request: a path below the base URL and its query parameters (no api_key).
+    """One request: a path below the base URL and its query parameters (no api_key); a GET,
+    or a POST with a JSON ``body`` (the read endpoints that take their input as a body).
 
     ``download`` calls answer a file (CSV), not JSON: see :meth:`HttpStream.fetch`.
     """
@@ -87,11 +88,13 @@ class ApiCall:
     download: bool = False
     # The path template the call was made from (a stream's ``path``): errors name it, not ids.
     template: str | None = None
+    method: str = "GET"
+    body: Any = None  # sent as JSON
 
     @property
     def what(self) -> str:
-        """How errors name the endpoint: ``GET`` and the path template."""
-        return f"GET {self.template or self.path}"
+        """How errors name the endpoint: the method and the path template."""
+        return f"{self.method} {self.template or self.path}"
 
 
 class HttpStream(RESTStream[Any]):
@@ -172,14 +175,15 @@ class HttpStream(RESTStream[Any]):
         return self.request_decorator(self._download)
 
     def fetch(self, call: ApiCall, context: Context | None = None) -> Any:
-        """GET ``call`` through the shared limiter and the retry policy; return the JSON, or
+        """Make ``call`` through the shared limiter and the retry policy; return the JSON, or
         for a ``download`` call a text file positioned at its start (or the JSON, if the API
         answered JSON instead of a file)."""
         request = self.build_prepared_request(
-            method="GET",
+            method=call.method,
             url=f"{self.url_base}{call.path}",
             params=dict(call.params),
             headers=self.http_headers,
+            json=call.body,
         )
         if call.download:
             return self._download_with_retries(request, context)
@@ -365,12 +369,13 @@ class HttpStream(RESTStream[Any]):
             )
         if status == 404:
             raise NotFoundError(f"404 Not Found for {path}{detail}")
-        if status == 429 or status >= 500:
+        # 501 Not Implemented: the server has no such endpoint; asking again changes nothing.
+        if status == 429 or (status >= 500 and status != 501):
             page = " (an HTML page)" if html else ""
             raise TransientApiError(f"{status} from {path}{detail}{page}", response)
         if 300 <= status < 400:
             raise ApiRequestError(f"{status} redirect from {path}; redirects are not followed.")
-        raise ApiRequestError(f"{status} from {path}{detail}")
+        raise ApiRequestError(f"{status} from {path}{detail}", status=status)
 
     # --- retry policy (the SDK's backoff decorator, with our waits) -------------------------
 

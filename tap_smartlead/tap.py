@@ -168,10 +168,10 @@ class TapSmartlead(Tap):
             "skip_idle_campaigns",
             th.BooleanType,
             default=True,
-            description="Incremental runs skip the statistics, leads, message history and "
-            "current analytics window of campaigns whose analytics counts did not move since "
-            "the last run (docs/agency-scale.md says what that can hide). false: ask every "
-            "campaign.",
+            description="Incremental runs skip the statistics, leads, message history, leads "
+            "export and current analytics window of campaigns whose analytics counts did not "
+            "move since the last run (docs/agency-scale.md says what that can hide). false: ask "
+            "every campaign.",
         ),
         th.Property(
             "max_concurrency",

@@ -24,7 +24,12 @@ class LeadEngagementStream(SmartleadStream):
     live export and the seed list them in different orders; the live one adds ``category`` and
     ``unsubscribed_client_id_map``); a column this schema does not know lands in
     ``extra_fields``. Empty cells are nulls; ``custom_fields`` and
-    ``unsubscribed_client_id_map`` hold JSON and become objects. Full table: re-read each run.
+    ``unsubscribed_client_id_map`` hold JSON and become objects.
+
+    Full table, but an incremental run downloads only the exports of campaigns with activity
+    (the rule of tap_smartlead/activity.py): an idle campaign's rows stay as the last export
+    wrote them. Not while ACTIVATE_VERSION messages are emitted, which tell the target to drop
+    every row a run did not send: then every export is read on every run.
     """
 
     name = "lead_engagement"
@@ -32,6 +37,7 @@ class LeadEngagementStream(SmartleadStream):
     partition_kind = "campaign"
     primary_keys = ("campaign_id", "campaign_lead_map_id")
     max_in_flight = 2  # each answer is a whole campaign's leads
+    tracks_activity = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -61,6 +67,10 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
+        if not self.emit_activate_version_messages and self.run.activity.is_idle(
+            context["campaign_id"], self.get_context_state(context)
+        ):
+            return []  # nothing happened in the campaign since its export was last read
         return [self.call(context, download=True)]
 
     @override

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from typing import Any
 
 from singer_sdk import typing as th
@@ -33,9 +34,10 @@ from tap_smartlead.schemas import (
     open_object,
     record_schema,
 )
+from tap_smartlead.threads import ThreadReader
 
 LEADS_PAGE_SIZE = 100  # the API's cap
-STATISTICS_PAGE_SIZE = 250  # the API allows 1,000; a quarter keeps a page small in memory
+STATISTICS_PAGE_SIZE = 1000  # the API's cap, read one page at a time (max_in_flight)
 
 
 def iso_param(value: dt.datetime) -> str:
@@ -90,6 +92,9 @@ class CampaignLeadsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_leads"
     page_size = LEADS_PAGE_SIZE
+    # Pages (and next campaigns' first pages) ahead of the writer: one per worker is enough to
+    # keep them busy; more only holds more pages of a large campaign in memory.
+    max_in_flight = 8
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -192,7 +197,10 @@ class CampaignStatisticsStream(PagedCampaignStream):
     is_sorted = False
     total_key = "total_stats"
     page_size = STATISTICS_PAGE_SIZE
-    max_in_flight = 2  # a page holds up to 1,000 emails with their HTML bodies
+    # One page at a time: a page holds up to 1,000 emails with their HTML bodies, and pages in
+    # flight (a campaign's later pages, the next campaigns' first) are what made peak memory
+    # grow with the account (measured: scripts/bench.py scenarios 4a and 4b).
+    max_in_flight = 1
     tracks_activity = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -294,6 +302,11 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         # campaign -> its active leads, as campaign_leads' queries listed them in this run
         self._handed_over: dict[Any, list[Any]] = {}
 
+    @cached_property
+    def thread_reader(self) -> ThreadReader:
+        """The run's threads, in bulk while the server serves the bulk endpoint."""
+        return ThreadReader(self)
+
     def active_leads_wanted(self, context: dict) -> tuple[bool, dt.datetime | None]:
         """Whether this run will ask for the campaign's active leads and has not yet, and
         since when (None: every lead), so that campaign_leads can list them in its queries."""
@@ -372,7 +385,8 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             return self.fetch_later_answer(call, context)
 
         what = self.what
-        for lead_id, payload in self.fan_out(history_of, self.active_lead_ids(context, answers)):
+        leads = self.active_lead_ids(context, answers)
+        for lead_id, payload in self.thread_reader.threads(context, leads, since, history_of):
             if payload is GAP:  # deleted mid-sync, or a transient `{}` that stayed: read again
                 self.note_gap(context, self.call({**context, "lead_id": lead_id}))
                 continue

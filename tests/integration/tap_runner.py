@@ -95,6 +95,15 @@ def parse_messages(stdout: bytes, run: TapRun) -> None:
             run.schemas[message["stream"]] = message["schema"]
 
 
+HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
+
+
+def threads_asked(stats: dict[str, Any]) -> int:
+    """Lead threads a run asked the emulator for (``stats``: its counters): one at a time on
+    the per-lead endpoint, or answered by the bulk endpoint."""
+    return stats["by_path"].get(HISTORY_PATH, 0) + stats.get("threads_in_bulk", 0)
+
+
 def tap_config(emu: Any, **overrides: Any) -> dict[str, Any]:
     config = {
         "api_key": emu.api_key,

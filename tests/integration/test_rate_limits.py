@@ -87,8 +87,10 @@ def test_bare_429s_over_a_longer_window_are_measured_and_then_respected():
     # The live API's shape (200 per 60 s, bare 429), scaled down to 60 per 18 s; the tap on its
     # defaults (10 per 2 s, i.e. 90 per 18 s) runs into it once, measures it, then stays under.
     account = {"seed": 9, "campaigns": 2, "leads_per_campaign": 40, "mailboxes": 2}
+    # Threads one lead at a time (no bulk endpoint): enough requests for several windows.
     with EmulatorProcess(
-        **account, rate_limit="live", rate_limit_requests=60, rate_limit_window=18
+        **account, rate_limit="live", rate_limit_requests=60, rate_limit_window=18,
+        bulk_history="absent",
     ) as emu:
         run = run_tap(config_for(emu))
         stats = emu.stats()

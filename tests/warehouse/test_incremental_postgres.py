@@ -35,6 +35,7 @@ from psycopg.rows import dict_row
 
 from smartlead_emulator.testing import EmulatorProcess
 from tests.conftest import MeltanoProject, PostgresServer
+from tests.integration.tap_runner import threads_asked
 from tests.warehouse.helpers import (
     STREAM_KEYS,
     Key,
@@ -53,8 +54,9 @@ STATE_SUFFIX = "incremental-equals-full"
 STATE_ID = f"dev:tap-smartlead-to-target-postgres:{STATE_SUFFIX}"
 INCREMENTAL_ROUNDS = 3
 MAILBOXES = 4
-# On this account (5 campaigns x 60 leads) a full sync is ~370 requests; an incremental one
-# asks only for new and active leads, so anything near a full sync means the state was not used.
+# On this account (5 campaigns x 60 leads) a full sync asks for 300 lead threads (in bulk, 100
+# per request); an incremental one only for active leads, so anything near a full sync means the
+# state was not used.
 MAX_INCREMENTAL_SHARE = 0.35
 
 INCREMENTAL_STREAMS = {
@@ -72,9 +74,9 @@ Table = dict[Key, dict[str, Any]]
 
 @dataclass
 class Outcome:
-    full_requests: int
-    incremental_requests: list[int]
-    fresh_full_requests: int
+    full_threads: int
+    incremental_threads: list[int]
+    fresh_full_threads: int
     state_after_full: dict[str, Any]
     incremental: dict[str, Table]
     full: dict[str, Table]
@@ -120,15 +122,15 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer) -> Iterat
 
         emu.reset_stats()
         meltano_project.run(*run_a, env=into_a)
-        full_requests = emu.stats()["requests"]
+        full_threads = threads_asked(emu.stats())
         state_after_full = state_of(meltano_project, STATE_ID)
 
-        incremental_requests = []
+        incremental_threads = []
         for _ in range(INCREMENTAL_ROUNDS):
             emu.advance(days=1)
             emu.reset_stats()
             meltano_project.run(*run_a, env=into_a)  # same state id: Meltano passes the state
-            incremental_requests.append(emu.stats()["requests"])
+            incremental_threads.append(threads_asked(emu.stats()))
 
         emu.reset_stats()
         meltano_project.run(
@@ -136,14 +138,14 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer) -> Iterat
             "tap-smartlead", "target-postgres",
             env={**tap_env, **postgres.target_env(FULL_SCHEMA)},
         )
-        fresh_full_requests = emu.stats()["requests"]
+        fresh_full_threads = threads_asked(emu.stats())
 
     incremental, duplicates_a = read_schema(postgres, INCREMENTAL_SCHEMA)
     full, duplicates_b = read_schema(postgres, FULL_SCHEMA)
     yield Outcome(
-        full_requests=full_requests,
-        incremental_requests=incremental_requests,
-        fresh_full_requests=fresh_full_requests,
+        full_threads=full_threads,
+        incremental_threads=incremental_threads,
+        fresh_full_threads=fresh_full_threads,
         state_after_full=state_after_full,
         incremental=incremental,
         full=full,
@@ -177,8 +179,8 @@ def test_per_table_counts_and_requests_are_reported(
         print()
         print(format_counts("incremental (A) vs fresh full sync (B), rows per table",
                             [INCREMENTAL_SCHEMA, FULL_SCHEMA], counts))
-        print(f"  requests: full {outcome.full_requests}, incremental "
-              f"{outcome.incremental_requests}, fresh full {outcome.fresh_full_requests}")
+        print(f"  threads asked: full {outcome.full_threads}, incremental "
+              f"{outcome.incremental_threads}, fresh full {outcome.fresh_full_threads}")
     assert all(counts[stream][1] > 0 for stream in STREAM_KEYS), counts
 
 
@@ -245,10 +247,10 @@ def test_incremental_warmup_keeps_days_the_api_forgot(outcome: Outcome, stream: 
     assert all(day < earliest_in_b[mailbox] for mailbox, day in only_in_a), only_in_a
 
 
-def test_incremental_runs_issue_far_fewer_requests_than_a_full_sync(outcome: Outcome) -> None:
-    assert outcome.full_requests > 0
-    shares = [n / outcome.full_requests for n in outcome.incremental_requests]
+def test_incremental_runs_ask_far_fewer_threads_than_a_full_sync(outcome: Outcome) -> None:
+    assert outcome.full_threads > 0
+    shares = [n / outcome.full_threads for n in outcome.incremental_threads]
     assert all(share < MAX_INCREMENTAL_SHARE for share in shares), (
-        f"full {outcome.full_requests} requests, incremental {outcome.incremental_requests} "
+        f"full {outcome.full_threads} threads, incremental {outcome.incremental_threads} "
         f"({', '.join(f'{s:.0%}' for s in shares)})"
     )

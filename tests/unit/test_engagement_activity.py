@@ -1,0 +1,56 @@
+"""lead_engagement follows the activity rule: an idle campaign's export is not downloaded,
+unless ACTIVATE_VERSION messages make the target drop the rows a run does not send."""
+
+from __future__ import annotations
+
+import pytest
+
+from tap_smartlead.activity import FINGERPRINT_KEY, fingerprint
+from tap_smartlead.tap import TapSmartlead
+
+BASE = "http://smartlead.test/api/v1"
+ANALYTICS = {"id": 7, "status": "ACTIVE", "sent_count": "14", "open_count": "3",
+             "reply_count": "1", "campaign_lead_stats": {"total": 8, "inprogress": 2}}
+
+
+def engagement(**config):
+    tap = TapSmartlead(config={"api_key": "unit-key", "base_url": BASE, "max_concurrency": 1,
+                               **config}, parse_env_config=False)
+    return tap.streams["lead_engagement"]
+
+
+@pytest.fixture(autouse=True)
+def analytics(requests_mock):
+    requests_mock.get(f"{BASE}/campaigns/7/analytics", json=ANALYTICS)
+    requests_mock.get(f"{BASE}/campaigns/8/analytics", json={**ANALYTICS, "id": 8})
+
+
+def read_before(stream, campaign_id: int, analytics: dict) -> dict:
+    context = {"campaign_id": campaign_id}
+    stream.get_context_state(context)[FINGERPRINT_KEY] = fingerprint(analytics)
+    return context
+
+
+def test_an_idle_campaigns_export_is_not_downloaded():
+    stream = engagement()
+    assert stream.partition_calls(read_before(stream, 7, ANALYTICS)) == []
+
+
+def test_a_campaign_whose_counts_moved_is_downloaded():
+    stream = engagement()
+    context = read_before(stream, 7, {**ANALYTICS, "open_count": "2"})
+    [call] = stream.partition_calls(context)
+    assert call.path == "/campaigns/7/leads-export" and call.download
+
+
+def test_each_campaign_keeps_its_own_fingerprint():
+    stream = engagement()
+    read_before(stream, 7, ANALYTICS)
+    assert stream.partition_calls({"campaign_id": 8}) != []  # never read: not idle
+
+
+@pytest.mark.parametrize("config", [{"skip_idle_campaigns": False},
+                                    {"emit_activate_version_messages": True}])
+def test_every_export_is_downloaded_without_skipping_or_with_activate_version(config):
+    stream = engagement(**config)
+    assert stream.partition_calls(read_before(stream, 7, ANALYTICS)) != []
