@@ -185,7 +185,7 @@ class ThreadReader:
             # deleted campaign's `{}`): a truncating server would have kept some.
             missing = [lead for lead in batch if str(lead) not in found] if found else []
             while missing and not self._leaves_out_empty:
-                again, _ = self._bulk(context, missing, params, single)
+                again, _ = self._bulk(context, missing, params, single, empty_ok=True)
                 if not again:
                     with self._lock:
                         self._leaves_out_empty = not self._truncates
@@ -206,12 +206,15 @@ class ThreadReader:
     def _bulk(
         self, context: dict, batch: list[Any], params: Mapping[str, Any],
         single: Callable[[Any], Any],
+        *,
+        empty_ok: bool = False,
     ) -> tuple[dict[str, Any], bool]:
         """One bulk request for ``batch`` (split on a 400): its threads by lead id, and whether
-        the server took the batch whole."""
+        the server took the batch whole. ``empty_ok``: an empty answer means no thread (a
+        re-ask of leads an answer left out), not a missing one."""
         try:
             answer = self._stream.fetch(self._call(context, batch, params), context)
-            if answer is None or answer == {}:
+            if not empty_ok and (answer is None or answer == {}):
                 self._stream.runtime.pause(RETRY_BASE_SECONDS)
                 answer = self._stream.fetch(self._call(context, batch, params), context)
                 if answer is None or answer == {}:

@@ -94,7 +94,7 @@ class Server:
 def sync(tap, campaign_id: int, lead_ids: list[int]) -> set[tuple[int, int, str]]:
     """lead_message_history's records for one campaign whose active leads are ``lead_ids``."""
     stream = tap.streams["lead_message_history"]
-    stream.take_active_leads(campaign_id, lead_ids)
+    stream._handed_over[campaign_id] = list(lead_ids)  # as campaign_leads' queries hand them
     records = stream.partition_records({"campaign_id": campaign_id}, [])
     return {(r["campaign_id"], r["lead_id"], r["message_id"]) for r in records}
 
@@ -196,3 +196,37 @@ def test_lead_ids_listed_as_strings_are_sent_as_integers(tap, requests_mock):
     assert sync(tap, 7, ["3", "4"]) == {(7, lead, m["message_id"]) for lead in ("3", "4")
                                        for m in messages(int(lead))}
     assert server.batches == [[3, 4]]
+
+
+class EmptyOnce(Server):
+    """A bulk endpoint whose first ``empties`` answers are `200 {}` (the live API's odd answer
+    for a campaign that exists), then real threads."""
+
+    def __init__(self, requests_mock, empties: int) -> None:
+        super().__init__(requests_mock)
+        self.empties = empties
+
+    def bulk(self, request, context):
+        if self.empties > 0:
+            self.empties -= 1
+            self.bulk_bodies.append(json.loads(request.body))
+            return {}
+        return super().bulk(request, context)
+
+
+def test_a_transient_empty_bulk_answer_is_asked_again_not_read_as_empty_threads(
+        tap, requests_mock):
+    server = EmptyOnce(requests_mock, empties=1)
+    assert sync(tap, 7, LEADS[:40]) == expected(7, LEADS[:40])
+    assert server.batches == [LEADS[:40], LEADS[:40]]
+    assert server.singles == []
+
+
+def test_a_bulk_answer_empty_twice_asks_the_batchs_leads_alone(tap, requests_mock):
+    server = EmptyOnce(requests_mock, empties=2)
+    assert sync(tap, 7, LEADS[:40]) == expected(7, LEADS[:40])
+    assert sorted(server.singles) == LEADS[:40]
+    # no verdict on the endpoint: the next campaign is asked in bulk again
+    assert tap.streams["lead_message_history"].thread_reader.bulk is True
+    assert sync(tap, 8, LEADS[:10]) == expected(8, LEADS[:10])
+    assert server.batches[-1] == LEADS[:10]
