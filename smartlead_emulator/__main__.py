@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
+from . import global_analytics
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, parse_kinds
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-kinds", default="all")
     p.add_argument("--fault-seed", type=int, default=1)
     p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--analytics-shapes", choices=global_analytics.SHAPES, default="live",
+                   help="/analytics/* answers: live (the newer reference's ok/data envelope, "
+                        "ISO dates; default) or reference (the older reference's success "
+                        'envelope, lists under keys, days labelled "20 Apr")')
+    p.add_argument("--analytics-missing", action="store_true",
+                   help="every /analytics/* route answers 404 (an account or plan without them)")
     p.add_argument("--quiet", action="store_true", help="no access log (the default)")
     p.add_argument("--verbose", action="store_true", help="print an access log to stderr")
     return p
@@ -118,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         vanish_after=args.vanish_after,
         active_campaigns=args.active_campaigns,
     )
+    global_analytics.configure(dataset, args.analytics_shapes, missing=args.analytics_missing)
     built = time.perf_counter() - started
     config = Config(
         api_key=args.api_key,
