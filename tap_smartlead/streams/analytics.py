@@ -80,7 +80,9 @@ class DailyAnalyticsStream(RouteLimitedStream):
     """An account-wide ``/analytics`` route read day by day (see the module docstring)."""
 
     replication_key = "date"
-    is_sorted = True
+    # Rows come oldest day first, but each run re-reads days before the bookmark: the SDK would
+    # take that for unsorted data. Unsorted: the bookmark is the last day read, set at the end.
+    is_sorted = False
     # Days per request: 1 for routes that answer one figure per group for the whole range.
     days_per_request: ClassVar[int] = 1
     # Where the list is inside ``data`` (older reference); the newer one sends it as ``data``.
@@ -174,6 +176,11 @@ class DailyAnalyticsStream(RouteLimitedStream):
                 )
                 return
             yield from sorted(outcome, key=self.order)
+            # Every row up to the range's last day is written: the bookmark may move there
+            # even when that day had none (a quiet day is not re-read the next run).
+            self._increment_stream_state(
+                {self.replication_key: call.params["end_date"]}, context=None
+            )
             self.progress.partition_done(self.name)
 
     def order(self, row: dict[str, Any]) -> tuple[str, ...]:

@@ -34,6 +34,13 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "lead_engagement": ("campaign_id", "campaign_lead_map_id"),
     "warmup_totals": ("email_account_id", "date"),
     "email_account_details": ("id",),
+    "account_daily_stats": ("date",),
+    "account_daily_stats_by_send_date": ("date",),
+    "campaign_daily_stats": ("campaign_id", "date"),
+    "mailbox_daily_stats": ("from_email", "date"),
+    "client_daily_stats": ("client_id", "date"),
+    "reply_category_daily": ("name", "date"),
+    "campaign_mailbox_statistics": ("campaign_id", "email_account_id"),
 }
 
 
