@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.meltano, pytest.mark.postgres
 
 SCHEMA = "analytics"
 DAYS = 25
-ACCOUNT = {"seed": 4, "campaigns": 3, "leads_per_campaign": 40, "mailboxes": 4, "clients": 2,
+ACCOUNT = {"seed": 5, "campaigns": 3, "leads_per_campaign": 40, "mailboxes": 4, "clients": 2,
            "rate_limit": "none"}
 # table: (truth list, its key columns, the table's key columns, the sends column in each)
 TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, str]]] = {
