@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
                         'envelope, lists under keys, days labelled "20 Apr")')
     p.add_argument("--analytics-missing", action="store_true",
                    help="every /analytics/* route answers 404 (an account or plan without them)")
+    p.add_argument("--analytics-route-limit", type=int,
+                   help="each /analytics/* route accepts at most this many requests per "
+                        "--analytics-route-window seconds, else a bare 429 (default: no limit)")
+    p.add_argument("--analytics-route-window", type=float, default=60.0)
     p.add_argument("--quiet", action="store_true", help="no access log (the default)")
     p.add_argument("--verbose", action="store_true", help="print an access log to stderr")
     return p
@@ -125,7 +129,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         vanish_after=args.vanish_after,
         active_campaigns=args.active_campaigns,
     )
-    global_analytics.configure(dataset, args.analytics_shapes, missing=args.analytics_missing)
+    route_limit = None
+    if args.analytics_route_limit is not None:
+        try:
+            route_limit = global_analytics.RouteLimit(
+                args.analytics_route_limit, args.analytics_route_window)
+        except ValueError as err:
+            print(f"smartlead-emulator: {err}", file=sys.stderr)
+            return 2
+    global_analytics.configure(dataset, args.analytics_shapes, missing=args.analytics_missing,
+                               route_limit=route_limit)
     built = time.perf_counter() - started
     config = Config(
         api_key=args.api_key,

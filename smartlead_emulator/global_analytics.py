@@ -20,11 +20,13 @@ and `reference` (the older reference's examples: `{"success": true, "message": .
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -227,35 +229,62 @@ def _day_row(day: date, fig: Figures, shape: str, *, by_send_date: bool) -> dict
     }
 
 
-class GlobalAnalytics:
-    """The routes, bound to the emulator's analytics options (shape, missing)."""
+class RouteLimit:
+    """A limit of each /analytics route's own (the reference lists 10 per minute on some):
+    at most ``requests`` accepted per route in any ``window`` seconds, else a bare 429."""
 
-    def __init__(self, shape: str = "live", missing: bool = False) -> None:
+    def __init__(self, requests: int, window: float) -> None:
+        if requests < 1 or window <= 0:
+            raise ValueError("the analytics route limit needs requests >= 1 and a window > 0")
+        self.requests = requests
+        self.window = window
+        self._starts: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, route: str) -> None:
+        now = monotonic()
+        with self._lock:
+            starts = self._starts[route]
+            while starts and starts[0] <= now - self.window:
+                starts.popleft()
+            if len(starts) >= self.requests:
+                raise ApiError(429, "Rate limit exceeded")
+            starts.append(now)
+
+
+class GlobalAnalytics:
+    """The routes, bound to the emulator's analytics options (shape, missing, route limit)."""
+
+    def __init__(self, shape: str = "live", missing: bool = False,
+                 route_limit: RouteLimit | None = None) -> None:
         if shape not in SHAPES:
             raise ValueError(f"unknown analytics shape {shape!r}")
         self.shape = shape
         self.missing = missing
+        self.route_limit = route_limit
 
-    def _guard(self) -> None:
+    def _guard(self, route: str) -> None:
         if self.missing:
             raise ApiError(404, ANALYTICS_NOT_FOUND)
+        if self.route_limit is not None:
+            self.route_limit.check(route)
 
     def day_wise(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("day_wise")
         q = query(params)
         rows = [_day_row(d, f, self.shape, by_send_date=False)
                 for d, f in account_days(ds, q, by_send_date=False)]
         return envelope(self.shape, "day_wise_stats", rows)
 
     def day_wise_by_sent_time(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("day_wise_by_sent_time")
         q = query(params, tz_required=True)
         rows = [_day_row(d, f, self.shape, by_send_date=True)
                 for d, f in account_days(ds, q, by_send_date=True)]
         return envelope(self.shape, "day_wise_stats", rows)
 
     def campaign_overall(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("campaign_overall")
         q = query(params)
         found = total_by(ds, q, lambda c, m: c.id)
         rows = []
@@ -276,7 +305,7 @@ class GlobalAnalytics:
         return {"ok": True, "data": {"campaign_wise_performance": rows}}
 
     def mailbox_health(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("mailbox_health")
         q = query(params)
         found = total_by(ds, q, lambda c, m: _mailbox(m).id)
         rows = []
@@ -295,7 +324,7 @@ class GlobalAnalytics:
         return envelope(self.shape, "email_health_metrics", rows)
 
     def client_overall(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("client_overall")
         q = query(params)
         found = total_by(ds, q, lambda c, m: c.client_id)
         rows = []
@@ -318,7 +347,7 @@ class GlobalAnalytics:
         return envelope(self.shape, "client_wise_performance", rows)
 
     def category_responses(self, ds: Dataset, params: Params) -> dict[str, Any]:
-        self._guard()
+        self._guard("category_responses")
         q = query(params)
         counts: dict[int | None, int] = defaultdict(int)
         for _, _, msg, mark in events(ds, q):
@@ -417,9 +446,11 @@ DEFAULT = GlobalAnalytics()
 _OPTIONS: weakref.WeakKeyDictionary[Dataset, GlobalAnalytics] = weakref.WeakKeyDictionary()
 
 
-def configure(ds: Dataset, shape: str, *, missing: bool = False) -> None:
-    """Set a dataset's analytics options (``--analytics-shapes``, ``--analytics-missing``)."""
-    _OPTIONS[ds] = GlobalAnalytics(shape, missing)
+def configure(ds: Dataset, shape: str, *, missing: bool = False,
+              route_limit: RouteLimit | None = None) -> None:
+    """Set a dataset's analytics options (``--analytics-shapes``, ``--analytics-missing``,
+    ``--analytics-route-limit``)."""
+    _OPTIONS[ds] = GlobalAnalytics(shape, missing, route_limit)
 
 
 def options(ds: Dataset) -> GlobalAnalytics:

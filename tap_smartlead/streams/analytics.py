@@ -42,6 +42,9 @@ MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
 UNAVAILABLE = (NotFoundError, ApiRequestError, UnexpectedResponseError)
 
 RATE = th.NumberType
+# 429s in a row on one request after which it counts as a failed attempt: a search for a route's
+# pace of 10 per minute takes about 60 probes from the account's 2-second window.
+MAX_ROUTE_429S = 200
 
 
 def rates(*names: str) -> list[th.Property]:
@@ -64,6 +67,18 @@ class RouteLimitedStream(SmartleadStream):
     ) -> requests.Response:
         self.route_limiter.acquire()  # the route's slot first, then the account's
         return super()._send(prepared_request, stream=stream)
+
+    @override
+    def _request(self, prepared_request: requests.PreparedRequest, context: Any) -> Any:
+        for _ in range(MAX_ROUTE_429S):
+            response = self._send(prepared_request)
+            payload = self._decode(response)
+            if response.status_code != 429:
+                break
+            # The route's limit: its limiter holds the next attempt (Retry-After, or its search
+            # for the route's pace). Waiting is not failing: no retry of the budget is spent.
+            self.route_limiter.observe(parse_verdict(429, response.headers, payload))
+        return self._settle(response, payload, context)
 
     @override
     def _settle(self, response: requests.Response, payload: Any, context: Any) -> Any:

@@ -193,3 +193,21 @@ def test_an_account_without_analytics_routes_still_syncs_every_other_stream(
     assert {s: len(without_analytics.records[s]) for s in others} == {
         s: len(full.records[s]) for s in others
     }
+
+
+def test_a_limit_of_the_analytics_routes_own_costs_time_not_rows() -> None:
+    """Each /analytics route answers a bare 429 past 4 requests per 2 s (the account has no
+    limit): the tap slows those routes down and still writes every day, exit 0."""
+    with EmulatorProcess(analytics_route_limit=4, analytics_route_window=2, **ACCOUNT) as emu:
+        start = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=7)).isoformat()
+        run = run_tap(tap_config(emu, start_date=start))
+        today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        truth = emu.analytics(start_date=start, end_date=today, timezone="UTC")
+        stats = emu.stats()
+    assert run.returncode == 0, run.stderr_text[-2000:]
+    assert stats["rate_limited"] > 0, "the test needs the routes' limit to be hit"
+    assert len(run.records["account_daily_stats"]) == 8
+    for stream, (listed, keys) in DAY_STREAMS.items():
+        served = {tuple(row[a] for a, _ in keys) for row in truth[listed]}
+        assert {tuple(r[b] for _, b in keys) for r in run.records[stream]} == served, stream
+    assert "Retrying" not in run.stderr_text  # waiting for a route is not a failed attempt
