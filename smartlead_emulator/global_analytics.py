@@ -30,11 +30,11 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .api import ApiError, Params, live_campaign, page
+from .api import ApiError, Params, day_range, live_campaign, page
 from .dataset import Dataset
 from .models import Campaign, EmailAccount, Message
 from .names import CATEGORIES, CATEGORY_SENTIMENT
-from .timeutil import UTC, parse_day, to_naive_utc
+from .timeutil import UTC, to_naive_utc
 
 SHAPES = ("live", "reference")
 ANALYTICS_NOT_FOUND = "Cannot GET /api/v1/analytics"
@@ -111,13 +111,7 @@ def _ids(params: Params, name: str) -> frozenset[int] | None:
 
 
 def query(params: Params, *, tz_required: bool = False) -> Query:
-    raw_start, raw_end = params.get("start_date"), params.get("end_date")
-    if not raw_start or not raw_end:
-        raise ApiError(400, "start_date and end_date are required (YYYY-MM-DD)")
-    try:
-        start, end = parse_day(raw_start), parse_day(raw_end)
-    except ValueError:
-        raise ApiError(400, "Invalid start_date or end_date. Expected YYYY-MM-DD.") from None
+    start, end = day_range(params)
     if end < start:
         raise ApiError(400, "end_date must not be before start_date")
     tz_name = params.get("timezone") or params.get("time_zone")
