@@ -211,3 +211,19 @@ def test_a_limit_of_the_analytics_routes_own_costs_time_not_rows() -> None:
         served = {tuple(row[a] for a, _ in keys) for row in truth[listed]}
         assert {tuple(r[b] for _, b in keys) for r in run.records[stream]} == served, stream
     assert "Retrying" not in run.stderr_text  # waiting for a route is not a failed attempt
+
+
+def test_a_daily_run_asks_mailbox_statistics_only_of_campaigns_with_activity() -> None:
+    with EmulatorProcess(**{**ACCOUNT, "active_campaigns": 1}) as emu:
+        start = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=3)).isoformat()
+        config = tap_config(emu, start_date=start)
+        full = run_tap(config)
+        emu.advance(days=1)
+        emu.reset_stats()
+        daily = run_tap(config, state=full.last_state)
+        asked = emu.stats()["by_path"].get("/campaigns/{id}/mailbox-statistics")
+    assert full.returncode == daily.returncode == 0, daily.stderr_text[-2000:]
+    assert len({r["campaign_id"] for r in full.records["campaign_mailbox_statistics"]}) == 3
+    assert asked == 1  # the one campaign that moved
+    [moved] = {r["campaign_id"] for r in daily.records["campaign_mailbox_statistics"]}
+    assert moved == 1000
