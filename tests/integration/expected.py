@@ -62,7 +62,24 @@ def expected_keys(
         },
         "email_account_details": {(a["id"],) for a in dataset["email_accounts"]},
     }
+    if "analytics" in dataset:  # what GET /_emulator/analytics listed for the synced range
+        keys.update(analytics_keys(dataset["analytics"]))
     return keys
+
+
+def analytics_keys(truth: dict[str, Any]) -> dict[str, set[tuple]]:
+    """The analytics streams' keys from the emulator's analytics truth (testing.analytics)."""
+    return {
+        "account_daily_stats": {(r["date"],) for r in truth["account_by_event_date"]},
+        "account_daily_stats_by_send_date": {(r["date"],) for r in truth["account_by_send_date"]},
+        "campaign_daily_stats": {(r["id"], r["date"]) for r in truth["campaign_days"]},
+        "mailbox_daily_stats": {(r["from_email"], r["date"]) for r in truth["mailbox_days"]},
+        "client_daily_stats": {(r["client_id"], r["date"]) for r in truth["client_days"]},
+        "reply_category_daily": {(r["name"], r["date"]) for r in truth["category_days"]},
+        "campaign_mailbox_statistics": {
+            (r["campaign_id"], r["email_account_id"]) for r in truth["campaign_mailboxes"]
+        },
+    }
 
 
 def secrets_of(dataset: dict[str, Any], api_key: str) -> list[str]:
