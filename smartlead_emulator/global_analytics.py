@@ -447,6 +447,30 @@ def configure(ds: Dataset, shape: str, *, missing: bool = False,
     _OPTIONS[ds] = GlobalAnalytics(shape, missing, route_limit)
 
 
+def keys_by_day(ds: Dataset) -> dict[str, Any]:
+    """The groups with figures on each UTC day from the first send to the clock's day, for
+    the ground-truth dump (one pass over the messages: agency accounts dump it too)."""
+    first = min((m.sent_time for c in ds.campaigns for m in c.messages), default=ds.now)
+    q = Query(first.date(), ds.now.date(), ZoneInfo("UTC"), None, None)
+    clients = {c.id for c in ds.clients}
+    names = {cid: name for cid, _, name in CATEGORIES}
+    groups: dict[str, set[tuple[str, Any]]] = defaultdict(set)
+    figures: dict[tuple[str, date, Any], Figures] = defaultdict(Figures)
+    for day, c, msg, mark in events(ds, q):
+        category = msg.owner.category_id
+        for kind, group in (("campaign_days", c.id), ("mailbox_days", _mailbox(msg).from_email),
+                            ("client_days", c.client_id)):
+            _add(figures[(kind, day, group)], msg, **mark)
+        if mark["replied"]:
+            groups["category_days"].add((day.isoformat(), names.get(category, UNCATEGORISED)
+                                         if category is not None else UNCATEGORISED))
+    for (kind, day, group), fig in figures.items():
+        if fig.active() and (kind != "client_days" or group in clients):
+            groups[kind].add((day.isoformat(), group))
+    return {"first_day": q.start.isoformat(), "timezone": "UTC",
+            **{kind: sorted(pairs, key=str) for kind, pairs in groups.items()}}
+
+
 def options(ds: Dataset) -> GlobalAnalytics:
     return _OPTIONS.get(ds, DEFAULT)
 
