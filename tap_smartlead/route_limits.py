@@ -3,8 +3,9 @@
 Some routes have a limit of their own (Smartlead's reference lists 10 requests per minute on a
 few analytics-style routes) on top of the account's. A route's requests take a slot from the
 route's limiter first, then from the account's (``rate_limit.RateLimiter``, unchanged). A 429 on
-such a route is handed to the route's limiter only: it pauses or probes that route (Retry-After,
-or the bare-429 search for the real pace), while every other route keeps the account's pace.
+such a route pauses or probes that route (Retry-After, or the bare-429 search for its pace); one
+with Retry-After leaves every other route at the account's pace (see
+``streams.analytics.RouteLimitedStream`` for the bare 429).
 """
 
 from __future__ import annotations

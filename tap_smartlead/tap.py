@@ -218,8 +218,8 @@ class TapSmartlead(Tap):
             "analytics_requests_per_minute",
             th.IntegerType(minimum=1),
             description="A limit of each analytics route's own (the reference lists 10 per "
-            "minute on some), under the account's. Default: none; a 429 on one route slows "
-            "that route only.",
+            "minute on some), under the account's. Default: none (each route still learns its "
+            "own pace from its 429s).",
         ),
         th.Property(
             "progress_interval_seconds",

@@ -30,7 +30,7 @@ from tap_smartlead.client import SmartleadStream
 from tap_smartlead.errors import ApiRequestError, NotFoundError, UnexpectedResponseError
 from tap_smartlead.http_client import ApiCall
 from tap_smartlead.paging import OffsetPagedStream
-from tap_smartlead.rate_limit import RateLimiter, parse_verdict
+from tap_smartlead.rate_limit import RateLimiter, ServerVerdict, parse_verdict
 from tap_smartlead.route_limits import route_limiter
 from tap_smartlead.schemas import COUNT, DATE, ID, TEXT, email_counts, record_schema
 from tap_smartlead.streams.mailboxes import EmailAccountsStream
@@ -75,20 +75,29 @@ class RouteLimitedStream(SmartleadStream):
             payload = self._decode(response)
             if response.status_code != 429:
                 break
-            # The route's limit: its limiter holds the next attempt (Retry-After, or its search
-            # for the route's pace). Waiting is not failing: no retry of the budget is spent.
-            self.route_limiter.observe(parse_verdict(429, response.headers, payload))
+            # Waiting is not failing: the limiters hold the next attempt, and no retry of the
+            # budget is spent on it.
+            self._observe_429(parse_verdict(429, response.headers, payload))
         return self._settle(response, payload, context)
 
     @override
     def _settle(self, response: requests.Response, payload: Any, context: Any) -> Any:
         verdict = parse_verdict(response.status_code, response.headers, payload)
-        self.route_limiter.observe(verdict)
         if response.status_code == 429:
-            # This route's limit, not the account's: only this route waits (validate_response
-            # raises the retriable error; the route's limiter holds the retry).
-            self.validate_response(response, payload)
+            self._observe_429(verdict)
+            self.validate_response(response, payload)  # raises the retriable error
+        self.route_limiter.observe(verdict)
         return super()._settle(response, payload, context)
+
+    def _observe_429(self, verdict: ServerVerdict) -> None:
+        """A 429 holds this route. With Retry-After it is this request's own wait: the other
+        routes go on (their own 429s would say if the account's budget were spent). A bare
+        429 does not say whose limit it is, so the account's limiter hears it too: if it was
+        the route's, the account's first probe (on another route) is accepted at once and
+        it only slows a little for a few windows (rate_limit.RateLimiter)."""
+        self.route_limiter.observe(verdict)
+        if verdict.retry_after is None:
+            self.runtime.limiter.observe(verdict)
 
 
 class DailyAnalyticsStream(RouteLimitedStream):

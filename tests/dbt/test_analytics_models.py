@@ -31,13 +31,18 @@ def test_account_analytics_equal_the_statistics_rows_they_cross_check(built: Bui
         select
           (select sum(sent_by_send_date) from {warehouse.marts}.smartlead__account_daily) as api,
           (select count(*) from {warehouse.staging}.stg_smartlead__campaign_statistics
-            where sent_date >= (select min(activity_date)
-                                from {warehouse.marts}.smartlead__account_daily)) as counted,
+            where sent_date between (select min(activity_date)
+                                     from {warehouse.marts}.smartlead__account_daily)
+                                and (select max(activity_date)
+                                     from {warehouse.marts}.smartlead__account_daily)
+          ) as counted,
           (select sum(sent_count)
              from {warehouse.marts}.smartlead__client_performance_daily) as clients,
           (select sum(sent_count)
              from {warehouse.marts}.smartlead__mailbox_deliverability_daily) as mailboxes
     """)[0]
+    # The emulator's clock ran ahead of the tap's (advanced days): sends on days after the
+    # tap's today are in the statistics, not yet in the analytics; the range is the tap's days.
     print(row)
     assert row["api"] == row["counted"] == row["mailboxes"] > 0
     assert 0 < row["clients"] <= row["api"]

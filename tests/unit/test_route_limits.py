@@ -68,3 +68,21 @@ def test_a_per_minute_setting_paces_each_analytics_route_on_its_own():
     assert (limiter.max_requests, limiter.window_seconds) == (10, 60.0)
     assert tap.runtime.limiter.max_requests == 10  # the account's default, 10 per 2 s
     assert tap.runtime.limiter.window_seconds == 2.0
+
+
+def test_a_bare_429_on_an_analytics_route_is_heard_by_the_account_too(
+    tap, requests_mock, monkeypatch
+):
+    account: list[ServerVerdict] = []
+    route: list[ServerVerdict] = []
+    clients = tap.streams["client_daily_stats"]
+    monkeypatch.setattr(tap.runtime.limiter, "observe", account.append)
+    monkeypatch.setattr(clients.route_limiter, "observe", route.append)
+    path = "/analytics/client/overall-stats"
+    requests_mock.get(f"{BASE}{path}", [
+        {"status_code": 429, "json": {"error": "Rate limit exceeded"}},  # whose? it won't say
+        {"status_code": 200, "json": {"ok": True, "data": []}},
+    ])
+    assert clients.fetch(ApiCall(path)) == {"ok": True, "data": []}
+    assert [v.status_code for v in route] == [429, 200]
+    assert [v.status_code for v in account] == [429, 200]
