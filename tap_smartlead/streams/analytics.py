@@ -187,6 +187,9 @@ class DailyAnalyticsStream(RouteLimitedStream):
 
     @override
     def get_records(self, context: Any) -> Iterable[dict[str, Any]]:
+        # These streams sync first (by name): the campaign list, read once per run anyway,
+        # checks campaign_ids and base_url before any record is written.
+        self.run.campaign_ids()
         calls = [self.range_call(first, last) for first, last in self.ranges()]
         self.progress.partitions(self.name, "days", len(calls))
         # The first range alone: an account without the route costs one request, not a window.
