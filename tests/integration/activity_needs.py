@@ -4,7 +4,8 @@ The issue's count: 4 account-level lists (campaigns, mailboxes, categories, clie
 campaign (analytics, sequences, mailboxes, webhooks), 3 per active campaign (statistics, leads,
 analytics window), 1 per mailbox (warmup) and 1 per lead with new messages; plus the two
 full-table streams added since, re-read every run: 1 per campaign (the leads export,
-`lead_engagement`) and 1 per mailbox (its details, `email_account_details`). Also the day's new
+`lead_engagement`) and 1 per mailbox (its details, `email_account_details`); and the analytics
+streams' look-back (``analytics_needs``). Also the day's new
 or changed things, for checking that an incremental run emitted every one of them.
 """
 
@@ -12,8 +13,22 @@ from __future__ import annotations
 
 from typing import Any
 
+# Days a daily run of the analytics streams reads when the tap's clock has not moved since the
+# last run (the tests' case: the emulator advances, the machine's day stays): the default
+# analytics_lookback_days (7) and the bookmark's day.
+ANALYTICS_DAYS = 7 + 1
 
-def day_needs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+
+def analytics_needs(days: int, active: int) -> int:
+    """The analytics streams' requests for ``days`` days (README): two account-wide ranges of
+    up to 30 days, four routes asked day by day, one mailbox-statistics page per active
+    campaign (at most 20 mailboxes each)."""
+    return 2 * -(-days // 30) + 4 * days + active
+
+
+def day_needs(
+    before: dict[str, Any], after: dict[str, Any], analytics_days: int = ANALYTICS_DAYS
+) -> dict[str, Any]:
     """What the day's activity needs, and what it created, from the emulator's ground truth."""
     old = {c["id"]: c for c in before["campaigns"]}
     active, new_messages, new_leads, changed_leads, changed_stats = [], set(), set(), set(), set()
@@ -41,6 +56,7 @@ def day_needs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
                           if old_stats.get(s["stats_id"]) != s}
     campaigns, mailboxes = len(after["campaigns"]), len(after["email_accounts"])
     needed = 4 + 5 * campaigns + 3 * len(active) + 2 * mailboxes + leads_with_new_messages
+    needed += analytics_needs(analytics_days, len(active))
     return {
         "needed": needed, "active": active, "leads_with_new_messages": leads_with_new_messages,
         "new_messages": new_messages, "new_leads": new_leads, "changed_leads": changed_leads,

@@ -120,7 +120,8 @@ def test_state_holds_one_fingerprint_per_campaign_and_stream_not_per_lead(agency
     state = agency["runs"][-1].last_state
     assert state is not None
     fingerprints = json.dumps(state).count(f'"{FINGERPRINT_KEY}"')
-    # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date
-    assert fingerprints == 4 * ACCOUNT["campaigns"]
+    # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date,
+    # campaign_mailbox_statistics
+    assert fingerprints == 5 * ACCOUNT["campaigns"]
     size_after_full = len(json.dumps(agency["runs"][0].last_state))
     assert len(json.dumps(state)) <= 1.05 * size_after_full
