@@ -8,8 +8,8 @@ day in the ``timezone`` setting. Each keeps one bookmark (its last day) and ever
 
 Some accounts or plans lack these routes: a 404, a 400 or an answer whose shape cannot be read
 gives one warning for the stream and no more rows from it, and the sync goes on. Each route has
-its own limiter under the account's (``route_limits``), so a 429 on one of them pauses that
-route only.
+its own limiter under the account's (``route_limits``): a 429 with Retry-After on one of them
+pauses that route only (see ``RouteLimitedStream._observe_429`` for a bare one).
 """
 
 from __future__ import annotations
@@ -113,8 +113,6 @@ class DailyAnalyticsStream(RouteLimitedStream):
     rows_at: ClassVar[tuple[str, ...]] = ()
     # Nested objects whose fields are the row's figures (flattened into the row).
     nested: ClassVar[tuple[str, ...]] = ()
-    # Query parameter of the time zone.
-    timezone_param: ClassVar[str] = "timezone"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -122,7 +120,7 @@ class DailyAnalyticsStream(RouteLimitedStream):
 
     def first_day(self) -> dt.date:
         origin = self.run.start_date.astimezone(self.zone).date()
-        bookmark = self.bookmark({})
+        bookmark = self.bookmark(None)
         if not bookmark:
             return origin
         lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
@@ -147,7 +145,7 @@ class DailyAnalyticsStream(RouteLimitedStream):
         params: dict[str, Any] = {
             "start_date": first.isoformat(),
             "end_date": last.isoformat(),
-            self.timezone_param: self.zone.key,
+            "timezone": self.zone.key,
         }
         if self.config.get("campaign_ids"):
             params["campaign_ids"] = ",".join(map(str, self.config["campaign_ids"]))
