@@ -27,7 +27,12 @@ from typing_extensions import override
 from tap_smartlead.activity import FINGERPRINT_KEY
 from tap_smartlead.analytics_payloads import analytics_rows, day_of_label
 from tap_smartlead.client import SmartleadStream
-from tap_smartlead.errors import ApiRequestError, NotFoundError, UnexpectedResponseError
+from tap_smartlead.errors import (
+    ApiRequestError,
+    AuthenticationError,
+    NotFoundError,
+    UnexpectedResponseError,
+)
 from tap_smartlead.http_client import ApiCall
 from tap_smartlead.paging import OffsetPagedStream
 from tap_smartlead.rate_limit import RateLimiter, ServerVerdict, parse_verdict
@@ -38,8 +43,11 @@ from tap_smartlead.streams.mailboxes import EmailAccountsStream
 # The longest range asked of a per-day route (no maximum is documented; one client splits at 30).
 MAX_RANGE_DAYS = 30
 MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
-# What an account without these routes (or an odd answer) raises: a warning, not a failure.
-UNAVAILABLE = (NotFoundError, ApiRequestError, UnexpectedResponseError)
+# What an account or plan without these routes (or an odd answer) raises once the campaign
+# list has answered (so the key is good): a warning, not a failure. For a campaign's route a
+# 404 means a deleted campaign instead (skipped as elsewhere).
+REFUSED = (ApiRequestError, UnexpectedResponseError, AuthenticationError)
+UNAVAILABLE = (NotFoundError, *REFUSED)
 
 RATE = th.NumberType
 # 429s in a row on one request after which it counts as a failed attempt: a search for a route's
@@ -412,7 +420,7 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
     def _fetch_partition(self, context: dict) -> Any:
         try:
             return super()._fetch_partition(context)
-        except UNAVAILABLE[1:] as exc:  # a 404 is a deleted campaign (MISSING), as elsewhere
+        except REFUSED as exc:
             return _Failed(exc)
 
 

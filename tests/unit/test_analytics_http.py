@@ -1,4 +1,4 @@
-"""A 429 on one analytics route is that route's: the account's limiter and other routes go on."""
+"""The analytics streams over HTTP: a 429 on one route is that route's, a refused route is one warning."""
 
 from __future__ import annotations
 
@@ -86,3 +86,18 @@ def test_a_bare_429_on_an_analytics_route_is_heard_by_the_account_too(
     assert clients.fetch(ApiCall(path)) == {"ok": True, "data": []}
     assert [v.status_code for v in route] == [429, 200]
     assert [v.status_code for v in account] == [429, 200]
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_an_analytics_route_the_plan_refuses_gives_one_warning_and_no_rows(
+    tap, requests_mock, caplog, status
+):
+    requests_mock.get(f"{BASE}/campaigns", json=[])  # the key is good: the list answers
+    requests_mock.get(f"{BASE}/analytics/client/overall-stats", status_code=status,
+                      json={"error": "not on this plan"})
+    with caplog.at_level("WARNING"):
+        rows = list(tap.streams["client_daily_stats"].get_records(None))
+    assert rows == []
+    warnings = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(warnings) == 1 and "client_daily_stats" in warnings[0]
+    assert requests_mock.call_count == 2  # the list, then one day: not every day of the range
