@@ -1,4 +1,4 @@
-"""The analytics streams over HTTP: a 429 on one route is that route's, a refused route is one warning."""
+"""The analytics streams over HTTP: a 429 on a route is that route's; a refused route warns once."""
 
 from __future__ import annotations
 
