@@ -68,6 +68,17 @@ def rate(part: int, whole: int) -> str:
     return f"{(100.0 * part / whole) if whole else 0.0:.2f}%"
 
 
+def health(fig: Figures) -> dict[str, Any]:
+    """The counts and `"x.xx%"` rates the campaign and mailbox routes share."""
+    return {
+        "sent": fig.sent, "opened": fig.opened, "replied": fig.replied,
+        "positive_replied": fig.positive_replied, "bounced": fig.bounced,
+        "unique_lead_count": len(fig.leads), "unique_open_count": len(fig.opened_leads),
+        "open_rate": rate(fig.opened, fig.sent), "reply_rate": rate(fig.replied, fig.sent),
+        "bounce_rate": rate(fig.bounced, fig.sent),
+    }
+
+
 def day_label(day: date) -> str:
     """The older reference's label: `"20 Apr"` (no year)."""
     return f"{day.day:02d} {day.strftime('%b')}"
@@ -286,15 +297,8 @@ class GlobalAnalytics:
             fig = found.get(c.id)
             if fig is None or not fig.active():
                 continue
-            rows.append({
-                "id": c.id, "campaign_name": c.name, "sent": fig.sent, "opened": fig.opened,
-                "replied": fig.replied, "bounced": fig.bounced,
-                "open_rate": rate(fig.opened, fig.sent), "reply_rate": rate(fig.replied, fig.sent),
-                "bounce_rate": rate(fig.bounced, fig.sent),
-                "positive_reply_rate": rate(fig.positive_replied, fig.replied),
-                "positive_replied": fig.positive_replied, "unique_lead_count": len(fig.leads),
-                "unique_open_count": len(fig.opened_leads),
-            })
+            rows.append({"id": c.id, "campaign_name": c.name, **health(fig),
+                         "positive_reply_rate": rate(fig.positive_replied, fig.replied)})
         # The older reference shows this one in the `ok` envelope, the list under a key.
         return {"ok": True, "data": {"campaign_wise_performance": rows}}
 
@@ -307,14 +311,7 @@ class GlobalAnalytics:
             fig = found.get(account.id)
             if fig is None or not fig.active():
                 continue
-            rows.append({
-                "from_email": account.from_email, "sent": fig.sent, "opened": fig.opened,
-                "replied": fig.replied, "positive_replied": fig.positive_replied,
-                "bounced": fig.bounced, "unique_lead_count": len(fig.leads),
-                "unique_open_count": len(fig.opened_leads),
-                "open_rate": rate(fig.opened, fig.sent), "reply_rate": rate(fig.replied, fig.sent),
-                "bounce_rate": rate(fig.bounced, fig.sent),
-            })
+            rows.append({"from_email": account.from_email, **health(fig)})
         return envelope(self.shape, "email_health_metrics", rows)
 
     def client_overall(self, ds: Dataset, params: Params) -> dict[str, Any]:
