@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
+from . import global_analytics
 from .api import BULK_HISTORY_CAP, BULK_HISTORY_FORMS
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
@@ -71,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delete-leads-mid-listing", type=int, default=0,
                    help="delete this many leads of each campaign right after the first page "
                         "of a multi-page listing of it was served (once per campaign)")
+    p.add_argument("--analytics-shapes", choices=global_analytics.SHAPES, default="live",
+                   help="/analytics/* answers: live (the newer reference's ok/data envelope, "
+                        "ISO dates; default) or reference (the older reference's success "
+                        'envelope, lists under keys, days labelled "20 Apr")')
+    p.add_argument("--analytics-missing", action="store_true",
+                   help="every /analytics/* route answers 404 (an account or plan without them)")
+    p.add_argument("--analytics-route-limit", type=int,
+                   help="each /analytics/* route accepts at most this many requests per "
+                        "--analytics-route-window seconds, else a bare 429 (default: no limit)")
+    p.add_argument("--analytics-route-window", type=float, default=60.0)
     p.add_argument("--quiet", action="store_true", help="no access log (the default)")
     p.add_argument("--verbose", action="store_true", help="print an access log to stderr")
     return p
@@ -138,6 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         active_campaigns=args.active_campaigns,
         delete_leads_mid_listing=args.delete_leads_mid_listing,
     )
+    route_limit = None
+    if args.analytics_route_limit is not None:
+        try:
+            route_limit = global_analytics.RouteLimit(
+                args.analytics_route_limit, args.analytics_route_window)
+        except ValueError as err:
+            print(f"smartlead-emulator: {err}", file=sys.stderr)
+            return 2
+    global_analytics.configure(dataset, args.analytics_shapes, missing=args.analytics_missing,
+                               route_limit=route_limit)
     built = time.perf_counter() - started
     config = Config(
         api_key=args.api_key,

@@ -7,7 +7,7 @@ Callers hold `Dataset.lock`.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -264,15 +264,20 @@ def analytics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     return r.analytics(live_campaign(ds, cid), ds.user_id, clients)
 
 
-def analytics_by_date(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
-    c = live_campaign(ds, cid)
+def day_range(params: Params) -> tuple[date, date]:
+    """The required ``start_date`` and ``end_date`` (``YYYY-MM-DD``) of an analytics route."""
     raw_start, raw_end = params.get("start_date"), params.get("end_date")
     if not raw_start or not raw_end:
         raise ApiError(400, "start_date and end_date are required (YYYY-MM-DD)")
     try:
-        start_day, end_day = parse_day(raw_start), parse_day(raw_end)
+        return parse_day(raw_start), parse_day(raw_end)
     except ValueError:
         raise ApiError(400, "Invalid start_date or end_date. Expected YYYY-MM-DD.") from None
+
+
+def analytics_by_date(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
+    c = live_campaign(ds, cid)
+    start_day, end_day = day_range(params)
     if end_day < start_day or (end_day - start_day).days > 30:
         raise ApiError(400, RANGE_ERROR)
     tz_name = params.get("time_zone") or "UTC"

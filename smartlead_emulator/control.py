@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import render, render_live
+from . import global_analytics, render, render_live
 from .api import BULK_HISTORY_FORMS, is_duplicated
 from .dataset import Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
@@ -193,6 +193,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
         "campaigns": campaigns,
         "warmup": {str(a.id): [render.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
+        "analytics_keys": global_analytics.keys_by_day(ds),
     }
 
 
@@ -235,4 +236,5 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
         "warmup": {str(a.id): [live.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
         "unknown_to_tap": render.UNKNOWN_TO_TAP,
+        "analytics_keys": global_analytics.keys_by_day(ds),
     }

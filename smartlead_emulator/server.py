@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, control, render, seed_examples
+from . import api, control, global_analytics, render, seed_examples
 from .dataset import Dataset
 from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
@@ -69,6 +69,8 @@ ROUTES: tuple[Route, ...] = (
     _route("/leads", api.lead_by_email),
     _route("/leads/{lead_id}/campaigns", api.lead_campaigns),
     _route("/client", api.clients, "mixed"),
+    # The account-wide analytics family and per-campaign mailbox statistics (global_analytics).
+    *(_route(template, func) for template, func in global_analytics.ROUTES),
 )
 
 
@@ -326,6 +328,12 @@ class Handler(BaseHTTPRequestHandler):
         if action == ("GET", "/_emulator/dataset"):
             with dataset.lock:
                 return json_answer(200, control.dump(dataset))
+        if action == ("GET", "/_emulator/analytics"):
+            try:
+                with dataset.lock:
+                    return json_answer(200, global_analytics.truth(dataset, params))
+            except api.ApiError as err:
+                return json_answer(err.status, {"error": err.message})
         if action == ("GET", "/_emulator/config"):
             return json_answer(200, config.as_dict())
         if action == ("POST", "/_emulator/config"):

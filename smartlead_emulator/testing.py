@@ -145,3 +145,8 @@ class EmulatorProcess:
 
     def configure(self, **changes: Any) -> dict[str, Any]:
         return self._control("POST", "/config", changes)
+
+    def analytics(self, **params: Any) -> dict[str, Any]:
+        """What the analytics routes serve for ``start_date``..``end_date`` (``timezone``), day
+        by day, and every campaign's mailbox statistics (global_analytics.truth)."""
+        return self._control("GET", f"/analytics?{urlencode(params)}")

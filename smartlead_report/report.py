@@ -1,4 +1,7 @@
-"""Read the marts, build three charts, write ``report.html`` and one PNG per chart."""
+"""Read the marts, build the charts, write ``report.html`` and one PNG per chart.
+
+The page opens with a headline row from the account-wide analytics (sent, reply rate, positive
+reply rate, bounce rate: the last 30 days against the 30 before), then the charts."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import decimal
 import html
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +35,25 @@ MART_QUERIES: dict[str, str] = {
         "warmup_spam_count, campaign_sent_count, current_warmup_reputation "
         "from {schema}.smartlead__mailbox_health_daily"
     ),
+    # The account-wide analytics marts.
+    "account_daily": (
+        "select activity_date, sent_by_send_date, replied_by_send_date, "
+        "positive_replied_by_send_date, bounced_by_send_date "
+        "from {schema}.smartlead__account_daily"
+    ),
+    "mailbox_deliverability_daily": (
+        "select from_email, sending_domain, activity_date, sent_count, bounced_count, "
+        "replied_count from {schema}.smartlead__mailbox_deliverability_daily"
+    ),
+    "client_performance_daily": (
+        "select client_id, client_name, activity_date, sent_count, replied_count, "
+        "positive_replied_count, bounced_count from {schema}.smartlead__client_performance_daily"
+    ),
 }
 
-CHARTS = ("replies_per_day", "step_variant_funnel", "mailbox_health")
+CHARTS = ("headline", "replies_per_day", "step_variant_funnel", "mailbox_health",
+          "mailbox_bounce_rate", "client_performance")
+HEADLINE_DAYS = 30  # the headline compares the last 30 days with the 30 before
 MAILBOX_DAYS = 14  # the mailbox chart shows the last two weeks: warmup stats cover 7 days
 FUNNEL_STAGES = ("sent", "opened", "clicked", "replied")
 
@@ -46,6 +65,9 @@ class Marts:
     campaign_performance_daily: list[Row]
     step_variant_performance: list[Row]
     mailbox_health_daily: list[Row]
+    account_daily: list[Row] = field(default_factory=list)
+    mailbox_deliverability_daily: list[Row] = field(default_factory=list)
+    client_performance_daily: list[Row] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -140,6 +162,71 @@ def mailbox_rows(marts: Marts) -> list[Row]:
     return sorted(rows, key=lambda r: (r["mailbox"], r["date"], r["kind"]))
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def headline_rows(marts: Marts) -> list[Row]:
+    """Sent, reply rate, positive reply rate and bounce rate (by send date) of the last
+    HEADLINE_DAYS days up to the newest day in the marts, and of the HEADLINE_DAYS before."""
+    days = [r["activity_date"] for r in marts.account_daily]
+    if not days:
+        return []
+    last = dt.date.fromisoformat(max(days))
+    periods = {"last 30 days": (last - dt.timedelta(days=HEADLINE_DAYS - 1), last),
+               "30 days before": (last - dt.timedelta(days=2 * HEADLINE_DAYS - 1),
+                                  last - dt.timedelta(days=HEADLINE_DAYS))}
+    totals: dict[str, dict[str, int]] = {}
+    for period, (first, end) in periods.items():
+        inside = [r for r in marts.account_daily
+                  if first.isoformat() <= r["activity_date"] <= end.isoformat()]
+        totals[period] = {
+            name: sum(r[f"{name}_by_send_date"] or 0 for r in inside)
+            for name in ("sent", "replied", "positive_replied", "bounced")
+        }
+    rows = []
+    for metric, value in (
+        ("sent", lambda t: t["sent"]),
+        ("reply rate", lambda t: _share(t["replied"], t["sent"])),
+        ("positive reply rate", lambda t: _share(t["positive_replied"], t["sent"])),
+        ("bounce rate", lambda t: _share(t["bounced"], t["sent"])),
+    ):
+        now, before = value(totals["last 30 days"]), value(totals["30 days before"])
+        rows.append({"metric": metric, "last_30_days": now, "previous_30_days": before,
+                     "through": last.isoformat()})
+    return rows
+
+
+def _headline_text(metric: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if metric == "sent" else f"{100 * value:.1f}%"
+
+
+def mailbox_bounce_rows(marts: Marts) -> list[Row]:
+    """Per sending mailbox: sends, bounces and bounce rate over the marts' days."""
+    per: dict[str, Row] = {}
+    for r in marts.mailbox_deliverability_daily:
+        entry = per.setdefault(r["from_email"], {
+            "mailbox": r["from_email"], "domain": r["sending_domain"], "sent": 0, "bounced": 0})
+        entry["sent"] += r["sent_count"] or 0
+        entry["bounced"] += r["bounced_count"] or 0
+    rows = [{**e, "bounce_rate": _share(e["bounced"], e["sent"])} for e in per.values()
+            if e["sent"]]
+    return sorted(rows, key=lambda r: r["mailbox"])
+
+
+def client_rows(marts: Marts) -> list[Row]:
+    """Per client and day: emails sent and replies (by event date)."""
+    return sorted(
+        ({"client": r["client_name"] or str(r["client_id"]), "date": r["activity_date"],
+          "sent": r["sent_count"] or 0, "replies": r["replied_count"] or 0,
+          "positive_replies": r["positive_replied_count"] or 0}
+         for r in marts.client_performance_daily),
+        key=lambda r: (r["date"], r["client"]),
+    )
+
+
 # -- charts -------------------------------------------------------------------------------------
 
 
@@ -175,8 +262,37 @@ def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
         facet=alt.Facet("mailbox:N", title=None), columns=2,
         title=f"Mailbox health, last {MAILBOX_DAYS} days: warmup inbox vs spam, campaign sends",
     )
-    return {"replies_per_day": replies, "step_variant_funnel": funnel,
-            "mailbox_health": mailboxes}
+    tiles = [{**r, "value": _headline_text(r["metric"], r["last_30_days"]),
+              "before": "30 days before: " + _headline_text(r["metric"], r["previous_30_days"])}
+             for r in headline_rows(marts)]
+    base = alt.Chart(alt.Data(values=tiles)).encode(
+        x=alt.X("metric:N", sort=[t["metric"] for t in tiles], title=None,
+                axis=alt.Axis(orient="top", labelFontSize=13, labelAngle=0, ticks=False,
+                              domain=False)))
+    headline = alt.layer(
+        base.mark_text(fontSize=30, fontWeight="bold", dy=-10).encode(text="value:N"),
+        base.mark_text(fontSize=12, dy=22, color="#666").encode(text="before:N"),
+    ).properties(width=900, height=90, title=(
+        "Last 30 days (by send date) against the 30 before, through "
+        + (tiles[0]["through"] if tiles else "-")))
+
+    bounce = alt.Chart(alt.Data(values=mailbox_bounce_rows(marts))).mark_bar().encode(
+        y=alt.Y("mailbox:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
+        x=alt.X("bounce_rate:Q", title="bounce rate", axis=alt.Axis(format="%")),
+        color=alt.Color("domain:N", title="sending domain"),
+        tooltip=["mailbox:N", "domain:N", "sent:Q", "bounced:Q",
+                 alt.Tooltip("bounce_rate:Q", format=".1%")],
+    ).properties(width=600, title="Deliverability: bounce rate per sending mailbox")
+
+    clients = alt.Chart(alt.Data(values=client_rows(marts))).mark_bar().encode(
+        x=alt.X("date:T", timeUnit="utcyearmonthdate", title="day"),
+        y=alt.Y("sum(sent):Q", title="emails sent"),
+        color=alt.Color("client:N", title="client", legend=alt.Legend(labelLimit=400)),
+        tooltip=["date:N", "client:N", "sent:Q", "replies:Q", "positive_replies:Q"],
+    ).properties(width=720, height=200, title="Clients: emails sent per day")
+    return {"headline": headline, "replies_per_day": replies, "step_variant_funnel": funnel,
+            "mailbox_health": mailboxes, "mailbox_bounce_rate": bounce,
+            "client_performance": clients}
 
 
 def chart_rows(spec: dict[str, Any]) -> list[Row]:

@@ -30,7 +30,7 @@ from tap_smartlead.errors import (
     RetriesExhaustedError,
     TransientApiError,
 )
-from tap_smartlead.rate_limit import parse_verdict
+from tap_smartlead.rate_limit import ServerVerdict, parse_verdict
 from tap_smartlead.redaction import redact
 from tap_smartlead.run import RunContext
 
@@ -247,11 +247,14 @@ class HttpStream(RESTStream[Any]):
                 payload = self._decode(response)
             except requests.RequestException:
                 payload = None  # a cut 429 body: the status says enough
-            self.runtime.limiter.observe(
-                parse_verdict(response.status_code, response.headers, payload)
-            )
+            self.observe_429(parse_verdict(response.status_code, response.headers, payload))
             response.close()
-            self.runtime.limiter.check_patience()
+
+    def observe_429(self, verdict: ServerVerdict) -> None:
+        """A 429 teaches the account's limiter (which then holds the next attempt); after too
+        long without one accepted request it ends the sync."""
+        self.runtime.limiter.observe(verdict)
+        self.runtime.limiter.check_patience()
 
     def _send_once(
         self, prepared_request: requests.PreparedRequest, *, stream: bool = False

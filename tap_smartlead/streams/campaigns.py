@@ -282,7 +282,10 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         return [
-            self.call(context, {"start_date": first.isoformat(), "end_date": last.isoformat()})
+            self.call(context, {
+                "start_date": first.isoformat(), "end_date": last.isoformat(),
+                "time_zone": self.config.get("timezone") or "UTC",  # the day boundary
+            })
             for first, last in self.windows(context)
         ]
 

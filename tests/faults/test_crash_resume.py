@@ -197,8 +197,9 @@ def test_clean_rate_limited_sync_lasts_long_enough_and_emits_what_is_served(resu
     leak_scan(results.secrets, ref)
     assert ref.returncode == 0, summary(ref)
     assert {s: ref.keys(s) for s in PRIMARY_KEYS} == results.expected
-    # Long enough for kill points in several streams (measured: about 23 s).
-    assert 10 < ref.wall_seconds < 60, ref.wall_seconds
+    # Long enough for kill points in several streams (measured: about 23 s, 95 s with the
+    # analytics streams' 251 requests of 60 days at the default 5 per second).
+    assert 10 < ref.wall_seconds < 150, ref.wall_seconds
 
 
 def test_sigkill_at_five_points_then_resume_from_last_state_loses_nothing(results, leak_scan):

@@ -5,7 +5,8 @@ A day: 4 account-level lists (campaigns, mailboxes, categories, clients), 4 per 
 window, the leads export of `lead_engagement`), 2 per mailbox (warmup, details) and, per active
 campaign, one bulk thread request per 100 leads with new messages (`leads_with_new_messages`
 says what one request per lead would need instead). Also the day's new or changed things, for
-checking that an incremental run emitted every one of them.
+checking that an incremental run emitted every one of them. Plus the analytics streams'
+look-back (``analytics_needs``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,22 @@ THREADS_PER_REQUEST = 100  # lead ids in one bulk thread request (tap_smartlead/
 STATISTICS_PER_PAGE = 1000  # the statistics endpoint's cap
 LEADS_PER_PAGE = 100
 
+# Days a daily run of the analytics streams reads when the tap's clock has not moved since the
+# last run (the tests' case: the emulator advances, the machine's day stays): the default
+# analytics_lookback_days (7) and the bookmark's day.
+ANALYTICS_DAYS = 7 + 1
 
-def day_needs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+
+def analytics_needs(days: int, active: int) -> int:
+    """The analytics streams' requests for ``days`` days (README): two account-wide ranges of
+    up to 30 days, four routes asked day by day, one mailbox-statistics page per active
+    campaign (at most 20 mailboxes each)."""
+    return 2 * -(-days // 30) + 4 * days + active
+
+
+def day_needs(
+    before: dict[str, Any], after: dict[str, Any], analytics_days: int = ANALYTICS_DAYS
+) -> dict[str, Any]:
     """What the day's activity needs, and what it created, from the emulator's ground truth."""
     old = {c["id"]: c for c in before["campaigns"]}
     active, new_messages, new_leads, changed_leads, changed_stats = [], set(), set(), set(), set()
@@ -49,6 +64,7 @@ def day_needs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
                           if old_stats.get(s["stats_id"]) != s}
     campaigns, mailboxes = len(after["campaigns"]), len(after["email_accounts"])
     needed = 4 + 4 * campaigns + 4 * len(active) + 2 * mailboxes + thread_batches
+    needed += analytics_needs(analytics_days, len(active))
     return {
         "needed": needed, "active": active, "leads_with_new_messages": leads_with_new_messages,
         "thread_batches": thread_batches,

@@ -62,7 +62,35 @@ def expected_keys(
         },
         "email_account_details": {(a["id"],) for a in dataset["email_accounts"]},
     }
+    keys.update(analytics_keys(dataset, start_date.date(), today))
     return keys
+
+
+def analytics_keys(
+    dataset: dict[str, Any], first: dt.date, today: dt.date
+) -> dict[str, set[tuple]]:
+    """The analytics streams' keys for the tap's days ``first``..``today`` (UTC): every day for
+    the account streams, the groups the emulator's ground truth lists on each day for the rest,
+    and every mailbox of every campaign for the lifetime figures."""
+    truth = dataset["analytics_keys"]
+    days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
+
+    def within(kind: str) -> set[tuple]:
+        return {(group, day) for day, group in truth.get(kind, [])
+                if first.isoformat() <= day <= today.isoformat()}
+
+    return {
+        "account_daily_stats": {(day.isoformat(),) for day in days},
+        "account_daily_stats_by_send_date": {(day.isoformat(),) for day in days},
+        "campaign_daily_stats": within("campaign_days"),
+        "mailbox_daily_stats": within("mailbox_days"),
+        "client_daily_stats": within("client_days"),
+        "reply_category_daily": within("category_days"),
+        "campaign_mailbox_statistics": {
+            (c["id"], a["id"]) for c in dataset["campaigns"] if not c.get("vanished")
+            for a in c["email_accounts"]
+        },
+    }
 
 
 def secrets_of(dataset: dict[str, Any], api_key: str) -> list[str]:

@@ -126,13 +126,20 @@ RENAMED = {
 }
 
 
+# Nested figures the analytics streams flatten into the record's top level.
+FLATTENED = ("email_engagement_metrics", "campaign_stats")
+
+
 def tally_row(tally: Tally, sent: dict[str, Any], record: dict[str, Any]) -> None:
     for path, value in leaves(sent):
         tally.carried += 1
+        flat = path[1:] if path and path[0] in FLATTENED else path
         candidates = (
             _lookup(record, path),
             _lookup(record, tuple(RENAMED.get(str(step), step) for step in path)),
             _lookup(record.get(EXTRA) or {}, path),
+            _lookup(record, flat),
+            _lookup(record.get(EXTRA) or {}, flat),
         )
         if any(c is not _MISSING and same(value, c) for c in candidates):
             tally.kept += 1
@@ -274,6 +281,57 @@ def sent_rows(api: Api, records: dict[str, list[dict]]) -> Iterator[tuple[str, d
         yield from match("clients", (row["id"],), row)
 
 
+# The analytics streams: route, where its list is inside `data`, the record's key columns
+# (with the sent row's name of each), and whether the route is asked one day at a time.
+ANALYTICS_ROUTES = {
+    "account_daily_stats": ("/analytics/day-wise-overall-stats", ("day_wise_stats",),
+                            (("date", "date"),)),
+    "account_daily_stats_by_send_date": ("/analytics/day-wise-overall-stats-by-sent-time",
+                                         ("day_wise_stats",), (("date", "date"),)),
+    "campaign_daily_stats": ("/analytics/campaign/overall-stats", ("campaign_wise_performance",),
+                             (("campaign_id", "id"), ("date", None))),
+    "mailbox_daily_stats": ("/analytics/mailbox/name-wise-health-metrics",
+                            ("email_health_metrics",), (("from_email", "from_email"),
+                                                        ("date", None))),
+    "client_daily_stats": ("/analytics/client/overall-stats", ("client_wise_performance",),
+                           (("client_id", "client_id"), ("date", None))),
+    "reply_category_daily": ("/analytics/lead/category-wise-response",
+                             ("lead_responses_by_category", "leadResponseGrouping"),
+                             (("name", "name"), ("date", None))),
+}
+
+
+def _analytics_list(payload: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    found = payload.get("data") if isinstance(payload, dict) else payload
+    for key in keys:
+        if isinstance(found, dict):
+            found = found.get(key)
+    return found if isinstance(found, list) else []
+
+
+def analytics_rows(api: Api, records: dict[str, list[dict]]) -> Iterator[tuple[str, dict, dict]]:
+    """The analytics streams' rows as the API sent them, for each day the tap wrote."""
+    for stream, (path, keys, columns) in ANALYTICS_ROUTES.items():
+        written = {tuple(str(r.get(c)) for c, _ in columns): r for r in records.get(stream, [])}
+        for day in sorted({r["date"] for r in records.get(stream, [])}):
+            answer = _quiet(lambda p, day=day: api.get(
+                p, start_date=day, end_date=day, timezone="UTC"), path)
+            for row in _analytics_list(answer, keys):
+                key = tuple(str(row.get(sent) if sent else day) for _, sent in columns)
+                record = written.get(key)
+                if record is not None:
+                    renamed = {"campaign_id" if k == "id" else k: v for k, v in row.items()}
+                    yield stream, renamed, record
+    written = {(str(r["campaign_id"]), str(r["email_account_id"])): r
+               for r in records.get("campaign_mailbox_statistics", [])}
+    for cid in {r["id"] for r in records.get("campaigns", [])}:
+        path = f"/campaigns/{cid}/mailbox-statistics"
+        for row in _quiet(lambda p: _paged(api, p, 20), path) or []:
+            record = written.get((str(cid), str(row.get("email_account_id"))))
+            if record is not None:
+                yield "campaign_mailbox_statistics", row, record
+
+
 def _quiet(fetch: Any, path: str) -> Any:
     try:
         return fetch(path)
@@ -283,6 +341,6 @@ def _quiet(fetch: Any, path: str) -> Any:
 
 def fields_kept(api: Api, records: dict[str, list[dict]]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
-    for stream, sent, record in sent_rows(api, records):
+    for stream, sent, record in (*sent_rows(api, records), *analytics_rows(api, records)):
         tally_row(tallies[stream], sent, record)
     return dict(tallies)

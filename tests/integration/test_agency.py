@@ -130,7 +130,7 @@ def test_state_holds_one_fingerprint_per_campaign_and_stream_not_per_lead(agency
     assert state is not None
     fingerprints = json.dumps(state).count(f'"{FINGERPRINT_KEY}"')
     # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date,
-    # lead_engagement
-    assert fingerprints == 5 * ACCOUNT["campaigns"]
+    # lead_engagement, campaign_mailbox_statistics
+    assert fingerprints == 6 * ACCOUNT["campaigns"]
     size_after_full = len(json.dumps(agency["runs"][0].last_state))
     assert len(json.dumps(state)) <= 1.05 * size_after_full

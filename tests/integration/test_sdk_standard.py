@@ -13,8 +13,9 @@ from smartlead_emulator.testing import EmulatorProcess
 from tap_smartlead.tap import TapSmartlead
 
 # The SDK builds its test class from a config at import time, so the emulator starts here.
+# Seed 6: every stream has records there (its campaigns have clients: client_daily_stats).
 _EMULATOR = EmulatorProcess(
-    seed=4, campaigns=2, leads_per_campaign=12, mailboxes=2, rate_limit="none"
+    seed=6, campaigns=2, leads_per_campaign=12, mailboxes=2, rate_limit="none"
 )
 atexit.register(_EMULATOR.close)
 

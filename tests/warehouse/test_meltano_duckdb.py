@@ -56,7 +56,8 @@ def synced(
 ) -> Iterator[tuple[dict[str, list[dict[str, Any]]], TapOutput]]:
     """One account synced twice: through Meltano into DuckDB, and by the tap alone."""
     workdir = tmp_path_factory.mktemp("duckdb")
-    with EmulatorProcess(seed=3, campaigns=3, leads_per_campaign=30, mailboxes=4,
+    # Seed 5: its campaigns have clients, so client_daily_stats has rows too.
+    with EmulatorProcess(seed=5, campaigns=3, leads_per_campaign=30, mailboxes=4,
                          rate_limit="none") as emu:
         config = tap_config(emu, start_date_days_ago(120))
         database = workdir / "warehouse.duckdb"

@@ -1,0 +1,414 @@
+"""The account-wide analytics family (``GET /analytics/...``) and per-campaign mailbox figures.
+
+Day streams: one row per day (and per campaign, mailbox, client or reply category), keyed by the
+day in the ``timezone`` setting. Each keeps one bookmark (its last day) and every run re-reads
+``analytics_lookback_days`` days before it, because replies and bounces land on earlier days
+(by send date) after the fact. The account-wide per-day routes are asked for ranges of at most
+30 days; the routes that answer one figure per group for a range are asked one day at a time.
+
+Some accounts or plans lack these routes: a 404, a 400 or an answer whose shape cannot be read
+gives one warning for the stream and no more rows from it, and the sync goes on. Each route has
+its own limiter under the account's (``route_limits``): a 429 with Retry-After on one of them
+pauses that route only (see ``RouteLimitedStream._observe_429`` for a bare one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import requests
+from singer_sdk import typing as th
+from typing_extensions import override
+
+from tap_smartlead.activity import FINGERPRINT_KEY
+from tap_smartlead.analytics_payloads import analytics_rows, day_of_label
+from tap_smartlead.client import SmartleadStream
+from tap_smartlead.errors import (
+    ApiRequestError,
+    AuthenticationError,
+    NotFoundError,
+    UnexpectedResponseError,
+)
+from tap_smartlead.http_client import ApiCall
+from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.rate_limit import RateLimiter, ServerVerdict, parse_verdict
+from tap_smartlead.route_limits import route_limiter
+from tap_smartlead.schemas import COUNT, DATE, ID, TEXT, email_counts, record_schema
+from tap_smartlead.streams.mailboxes import EmailAccountsStream
+
+# The longest range asked of a per-day route (no maximum is documented; one client splits at 30).
+MAX_RANGE_DAYS = 30
+MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
+# What an account or plan without these routes (or an odd answer) raises once the campaign
+# list has answered (so the key is good): a warning, not a failure. For a campaign's route a
+# 404 means a deleted campaign instead (skipped as elsewhere).
+REFUSED = (ApiRequestError, UnexpectedResponseError, AuthenticationError)
+UNAVAILABLE = (NotFoundError, *REFUSED)
+
+RATE = th.NumberType
+
+def rates(*names: str) -> list[th.Property]:
+    return [
+        th.Property(name, RATE, description='Percent (the API sends "12.34%").') for name in names
+    ]
+
+
+class RouteLimitedStream(SmartleadStream):
+    """A stream whose route has its own limiter under the account's (see route_limits)."""
+
+    @property
+    def route_limiter(self) -> RateLimiter:
+        per_minute = self.config.get("analytics_requests_per_minute")
+        return route_limiter(self.runtime, self.path, int(per_minute) if per_minute else None)
+
+    @override
+    def _send_once(
+        self, prepared_request: requests.PreparedRequest, *, stream: bool = False
+    ) -> requests.Response:
+        self.route_limiter.acquire()  # the route's slot first, then the account's
+        return super()._send_once(prepared_request, stream=stream)
+
+    @override
+    def _settle(self, response: requests.Response, payload: Any, context: Any) -> Any:
+        self.route_limiter.observe(parse_verdict(response.status_code, response.headers, payload))
+        return super()._settle(response, payload, context)
+
+    @override
+    def observe_429(self, verdict: ServerVerdict) -> None:
+        """A 429 holds this route (waiting is not failing: HttpStream._send asks again). With
+        Retry-After it is this request's own wait: the other routes go on (their own 429s would
+        say if the account's budget were spent). A bare 429 does not say whose limit it is, so
+        the account's limiter hears it too: if it was the route's, the account's first probe
+        (on another route) is accepted at once and it only slows a little for a few windows
+        (rate_limit.RateLimiter). The route's own patience ends the sync after too long."""
+        self.route_limiter.observe(verdict)
+        if verdict.retry_after is None:
+            self.runtime.limiter.observe(verdict)
+        self.route_limiter.check_patience()
+
+
+class DailyAnalyticsStream(RouteLimitedStream):
+    """An account-wide ``/analytics`` route read day by day (see the module docstring)."""
+
+    replication_key = "date"
+    # Rows come oldest day first, but each run re-reads days before the bookmark: the SDK would
+    # take that for unsorted data. Unsorted: the bookmark is the last day read, set at the end.
+    is_sorted = False
+    # Days per request: 1 for routes that answer one figure per group for the whole range.
+    days_per_request: ClassVar[int] = 1
+    # Where the list is inside ``data`` (older reference); the newer one sends it as ``data``.
+    rows_at: ClassVar[tuple[str, ...]] = ()
+    # Nested objects whose fields are the row's figures (flattened into the row).
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(str(self.config.get("timezone") or "UTC"))
+
+    def first_day(self) -> dt.date:
+        origin = self.run.start_date.astimezone(self.zone).date()
+        bookmark = self.bookmark(None)
+        if not bookmark:
+            return origin
+        lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+        return max(origin, dt.date.fromisoformat(str(bookmark)[:10]) - lookback)
+
+    @override
+    def bookmark(self, context: Any) -> Any:
+        return self.get_context_state(None).get("replication_key_value")
+
+    def ranges(self) -> list[tuple[dt.date, dt.date]]:
+        """The ranges to ask, oldest first, the last ending today (in ``timezone``)."""
+        today = dt.datetime.now(self.zone).date()
+        out = []
+        first = self.first_day()
+        while first <= today:
+            last = min(first + dt.timedelta(days=self.days_per_request - 1), today)
+            out.append((first, last))
+            first = last + dt.timedelta(days=1)
+        return out
+
+    def range_call(self, first: dt.date, last: dt.date) -> ApiCall:
+        params: dict[str, Any] = {
+            "start_date": first.isoformat(),
+            "end_date": last.isoformat(),
+            "timezone": self.zone.key,
+        }
+        if self.config.get("campaign_ids"):
+            params["campaign_ids"] = ",".join(map(str, self.config["campaign_ids"]))
+        if self.config.get("client_id") is not None:
+            params["client_ids"] = str(self.config["client_id"])
+        return self.call(None, params)
+
+    def rows(self, call: ApiCall, payload: Any) -> list[dict[str, Any]]:
+        """The records of one range's answer (dated; nested figures flattened)."""
+        first = dt.date.fromisoformat(call.params["start_date"])
+        last = dt.date.fromisoformat(call.params["end_date"])
+        out = []
+        for row in analytics_rows(payload, self.rows_at, call.what):
+            record = dict(row)
+            for name in self.nested:
+                inner = record.pop(name, None)
+                if isinstance(inner, Mapping):
+                    record = {**inner, **record}
+            if self.days_per_request == 1:
+                # One day asked: the row is that day's, whatever the API echoes.
+                if "date" in record:
+                    record["date_label"] = record.pop("date")
+                record["date"] = first.isoformat()
+            else:
+                record["date"] = day_of_label(record.get("date"), first, last, call.what)
+            out.append(self.prepare(record))
+        return out
+
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+        return row
+
+    def _answer(self, call: ApiCall) -> Any:
+        try:
+            return self.rows(call, self.fetch(call))
+        except UNAVAILABLE as exc:
+            return exc
+
+    @override
+    def get_records(self, context: Any) -> Iterable[dict[str, Any]]:
+        # These streams sync first (by name): the campaign list, read once per run anyway,
+        # checks campaign_ids and base_url before any record is written.
+        self.run.campaign_ids()
+        calls = [self.range_call(first, last) for first, last in self.ranges()]
+        self.progress.partitions(self.name, "days", len(calls))
+        # The first range alone: an account without the route costs one request, not a window.
+        answered = iter([(calls[0], self._answer(calls[0]))] if calls else [])
+        for call, outcome in itertools.chain(answered, self.fan_out(self._answer, calls[1:])):
+            if isinstance(outcome, Exception):
+                self.logger.warning(
+                    "%s: skipped from %s on (%s); the account or plan may not have %s. "
+                    "The other streams go on.",
+                    self.name, call.params["start_date"], outcome, self.path,
+                )
+                return
+            yield from sorted(outcome, key=self.order)
+            # Every row up to the range's last day is written: the bookmark may move there
+            # even when that day had none (a quiet day is not re-read the next run).
+            self._increment_stream_state(
+                {self.replication_key: call.params["end_date"]}, context=None
+            )
+            self.progress.partition_done(self.name)
+
+    def order(self, row: dict[str, Any]) -> tuple[str, ...]:
+        return (str(row.get("date")), *(str(row.get(k)) for k in self.primary_keys or ()))
+
+
+class AccountDailyStatsStream(DailyAnalyticsStream):
+    """``GET /analytics/day-wise-overall-stats``: the account's figures per day, each event
+    counted on the day it happened."""
+
+    name = "account_daily_stats"
+    path = "/analytics/day-wise-overall-stats"
+    primary_keys = ("date",)
+    days_per_request = MAX_RANGE_DAYS
+    rows_at = ("day_wise_stats",)
+    nested = ("email_engagement_metrics",)
+    schema = record_schema(
+        th.Property("date", DATE, required=True),
+        th.Property("day_name", TEXT),
+        *email_counts("sent", "opened", "replied", "bounced", "unsubscribed"),
+    )
+
+
+class AccountDailyStatsBySendDateStream(AccountDailyStatsStream):
+    """``GET /analytics/day-wise-overall-stats-by-sent-time``: the same per day the emails were
+    sent (a reply counts on its email's send day), plus positive replies and leads reached."""
+
+    name = "account_daily_stats_by_send_date"
+    path = "/analytics/day-wise-overall-stats-by-sent-time"
+    schema = record_schema(
+        th.Property("date", DATE, required=True),
+        th.Property("day_name", TEXT),
+        *email_counts(
+            "sent", "opened", "replied", "bounced", "unsubscribed", "positive_replied",
+            "unique_lead_reached",
+        ),
+    )
+
+
+class CampaignDailyStatsStream(DailyAnalyticsStream):
+    """``GET /analytics/campaign/overall-stats`` for one day: every campaign with figures that
+    day, in one answer (``positive_replied`` among them, which analytics-by-date lacks)."""
+
+    name = "campaign_daily_stats"
+    path = "/analytics/campaign/overall-stats"
+    primary_keys = ("campaign_id", "date")
+    rows_at = ("campaign_wise_performance",)
+    field_aliases = {"id": "campaign_id"}
+    schema = record_schema(
+        th.Property("campaign_id", ID, required=True),
+        th.Property("date", DATE, required=True),
+        th.Property("campaign_name", TEXT),
+        *email_counts(
+            "sent", "opened", "replied", "bounced", "positive_replied", "unique_lead_count",
+            "unique_open_count",
+        ),
+        *rates("open_rate", "reply_rate", "bounce_rate", "positive_reply_rate"),
+    )
+
+
+class MailboxDailyStatsStream(DailyAnalyticsStream):
+    """``GET /analytics/mailbox/name-wise-health-metrics`` for one day: each sending mailbox's
+    figures, keyed by ``from_email``; ``email_account_id`` is the mailbox of that address in
+    the ``email_accounts`` list (null for an address no longer there)."""
+
+    name = "mailbox_daily_stats"
+    path = "/analytics/mailbox/name-wise-health-metrics"
+    primary_keys = ("from_email", "date")
+    rows_at = ("email_health_metrics",)
+    schema = record_schema(
+        th.Property("from_email", TEXT, required=True),
+        th.Property("date", DATE, required=True),
+        th.Property("email_account_id", ID),
+        *email_counts(
+            "sent", "opened", "replied", "positive_replied", "bounced", "unique_lead_count",
+            "unique_open_count",
+        ),
+        *rates("open_rate", "reply_rate", "bounce_rate"),
+    )
+
+    _ids: dict[str, int] | None = None
+
+    @override
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+        if self._ids is None:
+            listing = self.sibling(EmailAccountsStream).listing()
+            self._ids = {
+                str(a.get("from_email")).lower(): a["id"]
+                for a in listing if a.get("from_email") and a.get("id") is not None
+            }
+        address = str(row.get("from_email") or "").lower()
+        return {**row, "email_account_id": row.get("email_account_id") or self._ids.get(address)}
+
+
+class ClientDailyStatsStream(DailyAnalyticsStream):
+    """``GET /analytics/client/overall-stats`` for one day: each client's campaigns' figures."""
+
+    name = "client_daily_stats"
+    path = "/analytics/client/overall-stats"
+    primary_keys = ("client_id", "date")
+    rows_at = ("client_wise_performance",)
+    nested = ("campaign_stats",)
+    schema = record_schema(
+        th.Property("client_id", ID, required=True),
+        th.Property("date", DATE, required=True),
+        th.Property("client_name", TEXT),
+        th.Property("total_campaigns_count", COUNT),
+        *email_counts(
+            "sent", "opened", "replied", "positive_replied", "bounced", "unique_lead_count",
+            "unique_open_count",
+        ),
+        th.Property("client_health", TEXT, description="As the API sends it (no unit known)."),
+    )
+
+
+class ReplyCategoryDailyStream(DailyAnalyticsStream):
+    """``GET /analytics/lead/category-wise-response`` for one day: replies per lead category
+    (``name``, as the API names it; leads without a category under the API's own name)."""
+
+    name = "reply_category_daily"
+    path = "/analytics/lead/category-wise-response"
+    primary_keys = ("name", "date")
+    rows_at = ("lead_responses_by_category", "leadResponseGrouping")
+    schema = record_schema(
+        th.Property("name", TEXT, required=True),
+        th.Property("date", DATE, required=True),
+        th.Property("sentiment_type", TEXT, description="positive, negative or null."),
+        th.Property("total_response", COUNT),
+        th.Property("percentage", RATE, description="Percent of the day's replies."),
+    )
+
+
+class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
+    """``GET /campaigns/{id}/mailbox-statistics``: lifetime figures per sending mailbox of each
+    campaign, in pages of at most 20. Incremental runs skip campaigns whose analytics did not
+    move since this stream last read them (tap_smartlead/activity.py)."""
+
+    name = "campaign_mailbox_statistics"
+    path = "/campaigns/{campaign_id}/mailbox-statistics"
+    partition_kind = "campaign"
+    primary_keys = ("campaign_id", "email_account_id")
+    page_size = MAILBOX_STATISTICS_PAGE_SIZE
+    tracks_activity = True
+    schema = record_schema(
+        th.Property("campaign_id", ID, required=True),
+        th.Property("email_account_id", ID, required=True),
+        th.Property("from_email", TEXT),
+        *email_counts(
+            "sent_count", "reply_count", "open_count", "click_count", "bounce_count",
+            "sender_bounce_count", "unsubscribed_count",
+        ),
+    )
+    _unavailable = False
+
+    @property
+    @override
+    def state_partitioning_keys(self) -> list[str] | None:
+        return ["campaign_id"]  # each campaign's activity fingerprint, without a bookmark
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        return False  # idle campaigns are not re-sent: their rows must stay in the table
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        if self._unavailable or self.run.activity.is_idle(
+            context["campaign_id"], self.get_context_state(context)
+        ):
+            return []
+        return [self.first_page(context, time_zone=self.config.get("timezone") or "UTC")]
+
+    @override
+    def partition_records(
+        self, context: dict | None, answers: Any
+    ) -> Iterator[dict[str, Any]]:
+        assert context is not None
+        if isinstance(answers, _Failed):
+            self._warn_unavailable(answers.error)
+            return
+        try:
+            for row in self.rows(context, answers):
+                yield {**row, "campaign_id": context["campaign_id"]}
+        except UNAVAILABLE as exc:
+            self._warn_unavailable(exc)
+
+    @override
+    def get_records(self, context: Any) -> Iterable[dict[str, Any]]:
+        yield from super().get_records(context)
+        if self._unavailable and context is not None:
+            # Not read: the next run must ask this campaign again, whatever its activity.
+            self.get_context_state(context).pop(FINGERPRINT_KEY, None)
+
+    def _warn_unavailable(self, error: Exception) -> None:
+        if not self._unavailable:
+            self._unavailable = True
+            self.logger.warning(
+                "%s: skipped (%s); the account or plan may not have %s. The other streams "
+                "go on.", self.name, error, self.path,
+            )
+
+    @override
+    def _fetch_partition(self, context: dict) -> Any:
+        try:
+            return super()._fetch_partition(context)
+        except REFUSED as exc:
+            return _Failed(exc)
+
+
+class _Failed:
+    """A partition's first page that failed in a way the stream survives (raised when read)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error

@@ -1,0 +1,52 @@
+-- One row per sending mailbox per day with campaign activity or warmup: campaign sends,
+-- bounces and replies (by event date, from the account-wide mailbox analytics), the sending
+-- domain, and the warmup network's inbox and spam placements that day (the API shows the last
+-- 7 days of warmup; older days are those the tap kept).
+with campaign as (
+  select
+    coalesce(stats.email_account_id, mailboxes.email_account_id) as email_account_id,
+    lower(stats.from_email) as from_email,
+    stats.activity_date,
+    stats.sent,
+    stats.bounced,
+    stats.replied,
+    stats.positive_replied
+  from {{ ref('stg_smartlead__mailbox_daily_stats') }} as stats
+  left join {{ ref('stg_smartlead__email_accounts') }} as mailboxes
+    on lower(mailboxes.from_email) = lower(stats.from_email)
+),
+
+warmup as (
+  select warmup.*, lower(mailboxes.from_email) as from_email
+  from {{ ref('stg_smartlead__warmup_stats') }} as warmup
+  join {{ ref('stg_smartlead__email_accounts') }} as mailboxes
+    on mailboxes.email_account_id = warmup.email_account_id
+),
+
+days as (
+  select from_email, activity_date from campaign
+  union
+  select from_email, warmup_date as activity_date from warmup
+)
+
+select
+  days.from_email,
+  coalesce(campaign.email_account_id, warmup.email_account_id) as email_account_id,
+  {{ dbt.split_part('days.from_email', "'@'", 2) }} as sending_domain,
+  days.activity_date,
+  cast(coalesce(campaign.sent, 0) as bigint) as sent_count,
+  cast(coalesce(campaign.bounced, 0) as bigint) as bounced_count,
+  cast(coalesce(campaign.replied, 0) as bigint) as replied_count,
+  cast(coalesce(campaign.positive_replied, 0) as bigint) as positive_replied_count,
+  {{ smartlead_rate('campaign.bounced', 'campaign.sent') }} as bounce_rate,
+  {{ smartlead_rate('campaign.replied', 'campaign.sent') }} as reply_rate,
+  cast(coalesce(warmup.warmup_sent_count, 0) as bigint) as warmup_sent_count,
+  cast(coalesce(warmup.warmup_inbox_count, 0) as bigint) as warmup_inbox_count,
+  cast(coalesce(warmup.warmup_spam_count, 0) as bigint) as warmup_spam_count,
+  {{ smartlead_rate('warmup.warmup_inbox_count', 'warmup.warmup_sent_count') }}
+    as warmup_inbox_rate
+from days
+left join campaign
+  on campaign.from_email = days.from_email and campaign.activity_date = days.activity_date
+left join warmup
+  on warmup.from_email = days.from_email and warmup.warmup_date = days.activity_date
