@@ -37,6 +37,13 @@ class RunContext:
     # Monotonic time of the last mid-stream STATE message (see checkpoint_due).
     last_checkpoint: float = field(default=0.0)
     clock: Callable[[], float] = field(default=time.monotonic)
+    # The run's own clock, read once: no bookmark may pass it (a value the API dates in the
+    # future stays in its record, not in the state), and it says which day is today.
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def today(self) -> dt.date:
+        """The run's day (UTC): the analytics window holding it ends on it."""
+        return self.started_at.date()
 
     def checkpoint_due(self) -> bool:
         """True (and the clock restarted) if the last mid-stream state is old enough.
