@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_smartlead.coercion import coerce_object, field_of, format_timestamp, parse_timestamp
@@ -116,8 +117,18 @@ class SmartleadStream(HttpStream):
 
     @override
     def sync(self, context: Context | None = None) -> None:
+        versioned = self._sends_activate_version
+        if versioned:
+            # Every record of this sync carries the table version the target will activate.
+            self._stream_version = self._initialized_at // 1000
         try:
             super().sync(context)
+            if versioned:
+                # After the last record, never before: a target drops (or flags with
+                # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way
+                # must not have announced its version.
+                assert self._stream_version is not None
+                self._write_activate_version_message(self._stream_version)
         finally:
             if self._extra_names:
                 self.logger.info(
@@ -127,6 +138,23 @@ class SmartleadStream(HttpStream):
                     ", ".join(sorted(self._extra_names)),
                 )
                 self._extra_names.clear()
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # The SDK would send ACTIVATE_VERSION before the stream's records; sync() sends it
+        # after them instead.
+        return False
+
+    @property
+    def _sends_activate_version(self) -> bool:
+        """Full-table streams announce each sync's table version, so rows the API no longer
+        lists (a deleted campaign, a removed mailbox) leave the warehouse (docs/meltano.md)."""
+        return (
+            self.selected
+            and self.replication_method == REPLICATION_FULL_TABLE
+            and bool(self.config.get("emit_activate_version_messages", True))
+        )
 
     def bookmark(self, context: Context) -> Any:
         """This partition's bookmark from the state, read when the partition's requests are

@@ -176,6 +176,14 @@ class TapSmartlead(Tap):
             "campaign.",
         ),
         th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=True,
+            description="Full-table streams send ACTIVATE_VERSION after their records, so a "
+            "target that honours it removes (or marks with _sdc_deleted_at) the rows the API "
+            "no longer lists, such as a deleted campaign's (docs/meltano.md). false: never.",
+        ),
+        th.Property(
             "max_concurrency",
             th.IntegerType(minimum=1),
             default=DEFAULT_MAX_CONCURRENCY,

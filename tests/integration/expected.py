@@ -5,8 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tap_smartlead.coercion import parse_timestamp
-from tap_smartlead.windows import date_windows
+from smartlead_emulator.timeutil import parse_instant
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def instant(text: Any) -> dt.datetime | None:
+    """An API timestamp in UTC, read by the emulator's own parser (never the tap's), or None."""
+    try:
+        return parse_instant(str(text)).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def window_starts(start_date: dt.date, today: dt.date, days: int) -> list[dt.date]:
+    """The first days of the analytics windows from the one holding ``start_date`` to the one
+    holding ``today``, as docs/design.md states the rule: windows of ``days`` days counted from
+    1970-01-01 (written here again, independently of tap_smartlead/windows.py)."""
+    first = start_date - dt.timedelta(days=(start_date - EPOCH).days % days)
+    return [first + dt.timedelta(days=n * days) for n in range((today - first).days // days + 1)]
 
 
 def expected_keys(
@@ -22,20 +39,20 @@ def expected_keys(
             (c["id"], s["stats_id"])
             for c in live
             for s in c["statistics"]
-            if parse_timestamp(s["sent_time"]) >= start_date
+            if instant(s["sent_time"]) >= start_date
         },
         "campaign_analytics": {(c["id"],) for c in live},
         "campaign_analytics_by_date": {
             (c["id"], first.isoformat())
             for c in live
-            for first, _ in date_windows(start_date.date(), today, window_days)
+            for first in window_starts(start_date.date(), today, window_days)
         },
         "lead_message_history": {
             (c["id"], int(lead_id), m["message_id"])
             for c in live
             for lead_id, thread in c["message_history"].items()
             for m in thread["history"]
-            if parse_timestamp(m["time"]) > start_date
+            if instant(m["time"]) > start_date
         },
         "email_accounts": {(a["id"],) for a in dataset["email_accounts"]},
         "warmup_stats": {
