@@ -23,6 +23,7 @@ import io
 import itertools
 import json
 import subprocess
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ class Outcome:
     windows: dict[str, list[dict[str, Any]]]  # campaign -> its analytics windows, by start
     late_bookmarks: list[str]
     runs: int
+    # The deleted campaign's full-table rows the day before it was deleted (keys per table).
+    deleted_campaign_rows: dict[str, set[Key]]
+    seconds: dict[str, float]  # where the test's time went
     dbt_output: str = ""
     dbt_failed: list[str] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)  # mart -> rows of the deleted campaign
@@ -143,6 +147,8 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
     loader = meltano_project.root / ".meltano/loaders/target-postgres/venv/bin/target-postgres"
     target = target_config(meltano_project, postgres, work / "target.json")
     late: list[str] = []
+    before_deletion: dict[str, set[Key]] = {}
+    seconds = {"tap": 0.0, "target-postgres": 0.0}
     with EmulatorProcess(seed=23, now=START.isoformat(), campaigns=3, leads_per_campaign=15,
                          mailboxes=2, clients=1, rate_limit="none") as emu:
         config: dict[str, Any] = {"api_key": emu.api_key, "base_url": emu.base_url,
@@ -156,18 +162,29 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
             if day == WINDOW_CHANGE[0]:
                 config["analytics_window_days"] = WINDOW_CHANGE[1]
             if day == DELETED[0]:
+                keys = truth_keys(emu.dataset())
+                before_deletion = {
+                    stream: {k for k in keys[stream] if k[0] == str(DELETED[1])}
+                    for stream in FULL_TABLE & PER_CAMPAIGN | {"campaigns"}
+                }
                 emu.delete_campaign(DELETED[1])
             clock = START + dt.timedelta(days=day)
+            began = time.monotonic()
             output, state = run_tap(config, state, clock)
             late += late_bookmarks(state, clock + dt.timedelta(minutes=5))
+            seconds["tap"] += time.monotonic() - began
+            began = time.monotonic()
             loaded = subprocess.run([str(loader), "--config", str(target)], input=output,
                                     capture_output=True, timeout=300)
+            seconds["target-postgres"] += time.monotonic() - began
             assert loaded.returncode == 0, loaded.stderr.decode(errors="replace")[-5000:]
         truth = emu.dataset()
     live, deleted, windows = read_tables(postgres)
-    result = Outcome(truth, live, deleted, windows, late, DAYS + 1)
+    result = Outcome(truth, live, deleted, windows, late, DAYS + 1, before_deletion, seconds)
 
+    began = time.monotonic()
     dbt = postgres_project(postgres, SCHEMA, SCHEMA, work / "dbt").build(timeout=600)
+    seconds["dbt build"] = time.monotonic() - began
     result.dbt_output, result.dbt_failed = dbt.output, dbt.failed()
     if dbt.returncode == 0 or dbt.results:
         with postgres.connect() as conn:
@@ -238,6 +255,33 @@ def truth_keys(truth: dict[str, Any]) -> dict[str, set[Key]]:
     }
 
 
+def calendar_start(day: dt.date, days: int) -> dt.date:
+    """The first day of the window of ``days`` days holding ``day``, windows counted from
+    1970-01-01 (docs/design.md's rule, written here on its own)."""
+    return day - dt.timedelta(days=(day - EPOCH).days % days)
+
+
+def expected_windows() -> list[tuple[dt.date, dt.date]]:
+    """Every campaign's windows after the runs: 30-day windows from the one holding the first
+    run's start date; the size changes to 7 on day 16, when the window bookmarked the day
+    before (the latest begun by day 15) runs on to the day before the next 7-day boundary;
+    7-day windows from there, the last ending on the last run's day."""
+    one = dt.timedelta(days=1)
+    last_30_day_run = (START + dt.timedelta(days=WINDOW_CHANGE[0] - 1)).date()
+    final = (START + dt.timedelta(days=DAYS)).date()
+    starts = [calendar_start(DEFAULT_START.date(), 30)]
+    while starts[-1] + dt.timedelta(days=30) <= last_30_day_run:
+        starts.append(starts[-1] + dt.timedelta(days=30))
+    windows = [(start, start + dt.timedelta(days=29)) for start in starts[:-1]]
+    boundary = calendar_start(starts[-1], WINDOW_CHANGE[1]) + dt.timedelta(days=WINDOW_CHANGE[1])
+    windows.append((starts[-1], boundary - one))
+    while boundary <= final:
+        windows.append((boundary, min(boundary + dt.timedelta(days=WINDOW_CHANGE[1]) - one,
+                                      final)))
+        boundary += dt.timedelta(days=WINDOW_CHANGE[1])
+    return windows
+
+
 def sent_between(campaign: dict[str, Any], first: dt.date, last: dt.date) -> int:
     return sum(1 for s in campaign["statistics"] if first <= day_of(instant(s["sent_time"]))
                <= last)
@@ -251,7 +295,7 @@ def test_figures_per_table_are_reported(outcome: Outcome, capsys: pytest.Capture
     rows: dict[str, list[Any]] = {}
     for stream in STREAM_KEYS:
         gone = {k for k in outcome.live[stream] if k[0] == str(DELETED[1])}
-        truth = (sum(len(w) for w in outcome.windows.values()) if stream ==
+        truth = (len(expected_windows()) * len(outcome.truth["campaigns"]) if stream ==
                  "campaign_analytics_by_date" else len(expected[stream]))
         rows[stream] = [len(outcome.live[stream]) - (len(gone) if stream in PER_CAMPAIGN else 0),
                         truth, len(gone), len(outcome.deleted[stream])]
@@ -268,6 +312,7 @@ def test_figures_per_table_are_reported(outcome: Outcome, capsys: pytest.Capture
             ["warehouse", "truth", f"of {DELETED[1]}", "_sdc_del"], rows))
         print(format_counts("analytics_by_date sent_count per campaign: windows summed vs truth",
                             ["windows", "truth"], sums))
+        print("  seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in outcome.seconds.items()))
     assert outcome.runs == DAYS + 1
 
 
@@ -286,11 +331,21 @@ def test_every_table_holds_exactly_the_truth(outcome: Outcome, stream: str):
 
 @pytest.mark.parametrize("stream", sorted(FULL_TABLE & PER_CAMPAIGN | {"campaigns"}))
 def test_the_deleted_campaign_left_the_full_table_tables(outcome: Outcome, stream: str):
-    position = 0  # campaign_id (or the campaign's own id) comes first in every key here
-    assert not {k for k in outcome.live[stream] if k[position] == str(DELETED[1])}
-    assert {k for k in outcome.deleted[stream] if k[position] == str(DELETED[1])}, (
-        "target-postgres should have marked the deleted campaign's rows with _sdc_deleted_at"
-    )
+    # campaign_id (or the campaign's own id) comes first in every key here
+    assert not {k for k in outcome.live[stream] if k[0] == str(DELETED[1])}
+    # ... and target-postgres marked every row it had with _sdc_deleted_at.
+    marked = {k for k in outcome.deleted[stream] if k[0] == str(DELETED[1])}
+    assert marked == outcome.deleted_campaign_rows[stream]
+    assert outcome.deleted_campaign_rows["campaigns"] == {(str(DELETED[1]),)}
+
+
+def test_analytics_windows_are_the_calendars_whatever_start_date_and_window_size_did(
+    outcome: Outcome,
+):
+    expected = expected_windows()
+    for campaign in outcome.truth["campaigns"]:
+        held = [(w["start_date"], w["end_date"]) for w in outcome.windows[str(campaign["id"])]]
+        assert held == expected, campaign["id"]
 
 
 def test_analytics_windows_never_overlap_and_leave_no_gap(outcome: Outcome):

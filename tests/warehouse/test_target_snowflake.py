@@ -151,24 +151,65 @@ def loaded(snowflake_venv: SnowflakeVenv, fakesnow_port: int, tmp_path_factory) 
                          rate_limit="none") as emu:
         tap = run_tap(tap_config(emu))
     assert tap.returncode == 0, tap.stderr_text[-3000:]
-    config = work / "target-config.json"
+    load(snowflake_venv, fakesnow_port, work, tap.stdout, SCHEMA)
+    return Loaded(tap=tap, tables=query_schema(snowflake_venv, fakesnow_port, SCHEMA))
+
+
+def load(venv: SnowflakeVenv, port: int, work: Path, tap_stdout: bytes, schema: str) -> None:
+    config = work / f"target-config-{schema}.json"
     config.write_text(json.dumps({
         "account": "fakesnow", "user": "fake", "password": "snow", "warehouse": "fake",
-        "database": DATABASE, "default_target_schema": SCHEMA, "load_method": "append-only",
+        "database": DATABASE, "default_target_schema": schema, "load_method": "append-only",
     }))
     target = subprocess.run(
-        [snowflake_venv.bin("target-snowflake"), "--config", str(config)],
-        input=tap.stdout, capture_output=True, timeout=600, cwd=work,
-        env=_clean_env(SMARTLEAD_TEST_FAKESNOW_PORT=str(fakesnow_port)),
+        [venv.bin("target-snowflake"), "--config", str(config)],
+        input=tap_stdout, capture_output=True, timeout=600, cwd=work,
+        env=_clean_env(SMARTLEAD_TEST_FAKESNOW_PORT=str(port)),
     )
     assert target.returncode == 0, target.stderr.decode(errors="replace")[-5000:]
+
+
+def query_schema(venv: SnowflakeVenv, port: int, schema: str) -> dict[str, dict[str, Any]]:
     query = subprocess.run(
-        [snowflake_venv.bin("python"), str(HERE / "query.py"), str(fakesnow_port), DATABASE,
-         SCHEMA],
+        [venv.bin("python"), str(HERE / "query.py"), str(port), DATABASE, schema],
         capture_output=True, text=True, timeout=300, env=_clean_env(),
     )
     assert query.returncode == 0, query.stderr[-5000:]
-    return Loaded(tap=tap, tables=json.loads(query.stdout))
+    return json.loads(query.stdout)
+
+
+DELETED_SCHEMA, DELETED_CAMPAIGN = "SMARTLEAD_DELETIONS", 1001
+
+
+@pytest.fixture(scope="module")
+def after_deletion(snowflake_venv: SnowflakeVenv, fakesnow_port: int,
+                   tmp_path_factory) -> dict[str, dict[str, Any]]:
+    """Two loads of a 3-campaign account, a campaign deleted in Smartlead between them."""
+    work = tmp_path_factory.mktemp("snowflake-deletions")
+    with EmulatorProcess(seed=43, campaigns=3, leads_per_campaign=5, mailboxes=1,
+                         rate_limit="none") as emu:
+        for day in range(2):
+            if day:
+                emu.delete_campaign(DELETED_CAMPAIGN)
+            tap = run_tap(tap_config(emu))
+            assert tap.returncode == 0, tap.stderr_text[-3000:]
+            load(snowflake_venv, fakesnow_port, work, tap.stdout, DELETED_SCHEMA)
+    return query_schema(snowflake_venv, fakesnow_port, DELETED_SCHEMA)
+
+
+@pytest.mark.parametrize(("table", "column"), [("CAMPAIGNS", "ID"),
+                                               ("CAMPAIGN_SEQUENCES", "CAMPAIGN_ID"),
+                                               ("CAMPAIGN_ANALYTICS", "CAMPAIGN_ID")])
+def test_target_snowflake_marks_what_a_new_table_version_lacks_as_deleted(
+    after_deletion, table, column
+):
+    # append-only: each load appends its rows; ACTIVATE_VERSION marks every row of an older
+    # version with _SDC_DELETED_AT, so the unmarked rows are the last load's.
+    rows = after_deletion[table]["rows"]
+    current = {row[column] for row in rows if row["_SDC_DELETED_AT"] is None}
+    marked = {row[column] for row in rows if row["_SDC_DELETED_AT"] is not None}
+    assert current == {1000, 1002}
+    assert DELETED_CAMPAIGN in marked
 
 
 def _json_type(schema: dict[str, Any]) -> str:
