@@ -25,6 +25,10 @@ CHECKPOINT_INTERVAL_SECONDS = 30.0
 class RunContext:
     # Earliest activity to extract; the default (N days before today) is fixed at the start.
     start_date: dt.datetime
+    # Where a campaign's first sync starts reading statistics, messages and analytics:
+    # start_date's day rounded down to the first day of its analytics window (windows sit on a
+    # fixed calendar, tap_smartlead/windows.py), so that the three cover the same days.
+    first_day: dt.datetime
     # How far before a bookmark the lead and message filters start (clock skew, late events).
     overlap: dt.timedelta
     runtime: SharedRuntime

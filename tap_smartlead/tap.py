@@ -49,7 +49,7 @@ from tap_smartlead.streams.mailboxes import (
     WarmupStatsStream,
     WarmupTotalsStream,
 )
-from tap_smartlead.windows import API_MAX_WINDOW_DAYS
+from tap_smartlead.windows import API_MAX_WINDOW_DAYS, window_start
 
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 DEFAULT_START_DAYS_AGO = 90
@@ -248,8 +248,11 @@ class TapSmartlead(Tap):
     def run(self) -> RunContext:
         """What the streams read from this run (tap_smartlead/run.py)."""
         configured = parse_timestamp(self.config.get("start_date"))
+        start_date = configured or default_start_date(DEFAULT_START_DAYS_AGO)
+        first_day = window_start(start_date.date(), int(self.config["analytics_window_days"]))
         return RunContext(
-            start_date=configured or default_start_date(DEFAULT_START_DAYS_AGO),
+            start_date=start_date,
+            first_day=dt.datetime.combine(first_day, dt.time(), tzinfo=dt.timezone.utc),
             overlap=dt.timedelta(minutes=int(self.config["incremental_overlap_minutes"])),
             runtime=self.runtime,
             progress=self.progress,

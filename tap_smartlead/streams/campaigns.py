@@ -28,7 +28,7 @@ from tap_smartlead.schemas import (
     open_object,
     record_schema,
 )
-from tap_smartlead.windows import window_start, windows_from
+from tap_smartlead.windows import windows_from
 
 
 class CampaignsStream(ListedOnceStream):
@@ -241,7 +241,8 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
 
     Windows are counted from 1970-01-01 (tap_smartlead/windows.py), never from start_date: the
     same day is in the same window (same key) on every run. The first sync starts with the
-    window that holds start_date. Each run fetches again the bookmarked window (the latest
+    window that holds start_date (``RunContext.first_day``, where statistics and messages
+    start too). Each run fetches again the bookmarked window (the latest
     one loaded: it held today on the last run, and its last days' counts may have grown since)
     and every window after it; the one holding today ends today. A changed window size applies
     from the bookmarked window's end (see ``windows_from``).
@@ -268,7 +269,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         today = self.run.today()
         bookmark = self.bookmark(context)
         if not bookmark:
-            return windows_from(window_start(self.run.start_date.date(), days), today, days)
+            return windows_from(self.run.first_day.date(), today, days)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10])
         windows = windows_from(resume_from, today, days)
         if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):

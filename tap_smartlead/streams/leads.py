@@ -229,7 +229,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
             return []  # no send, open, click, reply, bounce or unsubscribe since the last read
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
-            since = self.run.start_date
+            since = self.run.first_day
         else:
             lookback = dt.timedelta(days=int(self.config["statistics_lookback_days"]))
             since = bookmark - lookback
@@ -260,7 +260,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint, or the list
     ``campaign_leads`` made in its own query); each such lead's whole thread is read again,
     because a message's open and click counts change after it was sent. Messages are emitted
-    from the campaign's ``thread_origin`` (start_date at its first sync, kept in the state);
+    from the campaign's ``thread_origin`` (where its first sync started, kept in the state);
     each message's key is stable across runs (``message_keys``).
     """
 
@@ -381,7 +381,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             for message, key in zip(messages, message_keys(messages), strict=True):
                 sent_at = parse_timestamp(message.get("time"))
                 if sent_at is not None and sent_at <= origin:
-                    continue  # before the campaign's first sync's start_date
+                    continue  # before the campaign's first sync started
                 if key != message.get("message_id") and message.get("message_id"):
                     # The API's id, shared with an earlier message of the thread, stays here.
                     message = {**message, EXTRA_FIELDS: {"message_id": message["message_id"]}}
@@ -395,13 +395,13 @@ class LeadMessageHistoryStream(PagedCampaignStream):
                 }
 
     def thread_origin(self, context: dict) -> dt.datetime:
-        """The earliest message time this campaign's threads are emitted from: start_date as it
-        was on the campaign's first sync, kept in its state, so that neither the default
+        """The earliest message time this campaign's threads are emitted from: where its first
+        sync started (``RunContext.first_day``), kept in its state, so that neither the default
         start_date (which moves every day) nor an edited one changes what a thread holds."""
         state = self.get_context_state(context)
         origin = parse_timestamp(state.get(self.ORIGIN_MARKER))
         if origin is None:
-            origin = self.run.start_date - dt.timedelta(seconds=1)
+            origin = self.run.first_day - dt.timedelta(seconds=1)
             state[self.ORIGIN_MARKER] = format_timestamp(origin)
         return origin
 

@@ -47,10 +47,11 @@ def test_unique_ids_are_kept_and_a_message_without_one_gets_its_own_key():
     assert message_keys(thread) == ["<a>", "synthetic:37cd3191f4dc26cede950d3e0b94a204"]
 
 
-def sync_thread(history: list[dict], *, start_date: str, state: dict | None, requests_mock):
+def sync_thread(history: list[dict], *, start_date: str, state: dict | None, requests_mock,
+                window_days: int = 30):
     tap = TapSmartlead(
         config={"api_key": "unit-key-31", "base_url": BASE, "max_concurrency": 1,
-                "start_date": start_date},
+                "start_date": start_date, "analytics_window_days": window_days},
         state=state, parse_env_config=False,
     )
     stream = tap.streams["lead_message_history"]
@@ -92,9 +93,20 @@ def test_a_later_run_with_a_moved_start_date_keeps_every_key_and_the_origin(
 
 
 def test_messages_before_the_first_syncs_start_date_are_not_emitted(requests_mock):
+    # 1-day analytics windows: the first sync starts on start_date's own day (with 30-day ones
+    # it starts on the first day of start_date's window, 2023-02-22: see the next test).
     records, state, _ = sync_thread([FIRST, FOLLOW_UP], start_date="2023-03-14", state=None,
-                                    requests_mock=requests_mock)
+                                    requests_mock=requests_mock, window_days=1)
     assert sorted(records) == [FOLLOW_UP_KEY]
     assert records[FOLLOW_UP_KEY]["extra_fields"] == {"message_id": "<sw-1>"}
     [partition] = state["bookmarks"]["lead_message_history"]["partitions"]
     assert partition["thread_origin"] == "2023-03-13T23:59:59.000000+00:00"
+
+
+def test_the_first_sync_starts_on_the_first_day_of_start_dates_analytics_window(requests_mock):
+    # 2023-03-14 is in the 30-day window 2023-02-22 .. 2023-03-23 (counted from 1970-01-01).
+    records, state, _ = sync_thread([FIRST, FOLLOW_UP], start_date="2023-03-14", state=None,
+                                    requests_mock=requests_mock)
+    assert sorted(records) == ["<sw-1>", FOLLOW_UP_KEY]
+    [partition] = state["bookmarks"]["lead_message_history"]["partitions"]
+    assert partition["thread_origin"] == "2023-02-21T23:59:59.000000+00:00"
