@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import datetime as dt
 import io
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -101,7 +102,7 @@ def main() -> None:
              int(r.get("sent_count") or 0))
             for (cid, _), r in tables["campaign_analytics_by_date"].items()
             if cid == str(campaign["id"]))
-        overlapping = sum(1 for a, b in zip(windows, windows[1:], strict=False) if b[0] <= a[1])
+        overlapping = sum(1 for a, b in itertools.pairwise(windows) if b[0] <= a[1])
         days = {a + dt.timedelta(days=n) for a, b, _ in windows for n in range((b - a).days + 1)}
         sent = sum(1 for s in campaign["statistics"] if instant(s["sent_time"]).date() in days)
         print(f"    {campaign['id']}: {len(windows)} windows, {overlapping} overlapping the next; "
