@@ -31,6 +31,10 @@ def expected_keys(
 ) -> dict[str, set[tuple]]:
     live = [c for c in dataset["campaigns"] if not c.get("vanished")]
     today = dt.datetime.now(dt.timezone.utc).date()
+    # A first sync reads statistics, messages and analytics windows from the first day of the
+    # analytics window that holds start_date.
+    first_day = dt.datetime.combine(window_starts(start_date.date(), today, window_days)[0],
+                                    dt.time(), tzinfo=dt.timezone.utc)
     keys: dict[str, set[tuple]] = {
         "campaigns": {(c["id"],) for c in dataset["campaigns"]},
         "campaign_sequences": {(c["id"], s["id"]) for c in live for s in c["sequences"]},
@@ -39,7 +43,7 @@ def expected_keys(
             (c["id"], s["stats_id"])
             for c in live
             for s in c["statistics"]
-            if instant(s["sent_time"]) >= start_date
+            if instant(s["sent_time"]) >= first_day
         },
         "campaign_analytics": {(c["id"],) for c in live},
         "campaign_analytics_by_date": {
@@ -52,7 +56,7 @@ def expected_keys(
             for c in live
             for lead_id, thread in c["message_history"].items()
             for m in thread["history"]
-            if instant(m["time"]) > start_date
+            if instant(m["time"]) > first_day - dt.timedelta(seconds=1)
         },
         "email_accounts": {(a["id"],) for a in dataset["email_accounts"]},
         "warmup_stats": {
