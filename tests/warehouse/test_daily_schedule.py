@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import itertools
 import json
 import subprocess
@@ -31,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from psycopg.rows import dict_row
 
+from scripts.bench_schedule import run_at
 from smartlead_emulator.testing import EmulatorProcess
-from tap_smartlead.tap import TapSmartlead, close_runtimes
 from tests.conftest import MeltanoProject, PostgresServer
 from tests.dbt.conftest import postgres_project
 from tests.integration.expected import EPOCH, instant
@@ -86,17 +84,10 @@ def run_tap(
     config: dict[str, Any], state: dict[str, Any], clock: dt.datetime
 ) -> tuple[bytes, dict[str, Any]]:
     """One daily run of the tap in this process at ``clock``; its output and final state."""
-    out = io.StringIO()
-    with time_machine.travel(clock, tick=True):
-        tap = TapSmartlead(config=config, state=state, parse_env_config=False)
-        try:
-            with contextlib.redirect_stdout(out):
-                tap.sync_all()
-        finally:
-            close_runtimes()
-    messages = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+    messages = run_at(clock, config, state)
     states = [m["value"] for m in messages if m["type"] == "STATE"]
-    return out.getvalue().encode(), (states[-1] if states else state)
+    output = "".join(json.dumps(m) + "\n" for m in messages).encode()
+    return output, (states[-1] if states else state)
 
 
 def late_bookmarks(state: dict[str, Any], clock: dt.datetime) -> list[str]:
