@@ -99,7 +99,9 @@ class TapSmartlead(Tap):
             "start_date",
             th.StringType,
             description="Earliest activity to extract (date or date-time, ISO 8601). "
-            f"Default: {DEFAULT_START_DAYS_AGO} days before today.",
+            f"Default: {DEFAULT_START_DAYS_AGO} days before today. A campaign's first sync reads "
+            "statistics, messages and analytics from the first day of the analytics window that "
+            "holds it (windows sit on a fixed calendar); later runs go on from their bookmarks.",
         ),
         th.Property(
             "base_url",
