@@ -136,7 +136,7 @@ def listing(ds: Dataset, c: Campaign) -> list[LeadMap]:
 
 def campaigns(ds: Dataset, params: Params) -> list[dict[str, Any]]:
     client_id = int_param(params, "client_id")
-    rows = [c for c in reversed(ds.campaigns) if client_id is None or c.client_id == client_id]
+    rows = [c for c in reversed(ds.listed()) if client_id is None or c.client_id == client_id]
     r = render_live if ds.live else render
     return [r.campaign(c, ds.user_id) for c in rows]
 
@@ -381,7 +381,7 @@ def lead_campaigns(ds: Dataset, params: Params, lead_id: str) -> list[dict[str, 
         raise ApiError(404, LEAD_NOT_FOUND)
     if ds.live:
         return render_live.lead_campaigns(lead)
-    found = sorted((m.campaign for m in lead.maps), key=lambda c: c.id)
+    found = sorted((m.campaign for m in lead.maps if not m.campaign.deleted), key=lambda c: c.id)
     return [{"id": c.id, "status": c.status, "name": c.name} for c in found]
 
 

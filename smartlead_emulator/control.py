@@ -166,7 +166,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
         return _dump_live(ds)
     clients = {c.id: c for c in ds.clients}
     campaigns = []
-    for c in ds.campaigns:
+    for c in ds.listed():
         entry = render.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
@@ -191,6 +191,7 @@ def dump(ds: Dataset) -> dict[str, Any]:
         "email_accounts": [render.email_account(a, ds.user_id, full_warmup=False)
                            for a in ds.accounts],
         "campaigns": campaigns,
+        "deleted_campaigns": deleted_ids(ds),
         "warmup": {str(a.id): [render.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
         "analytics_keys": global_analytics.keys_by_day(ds),
@@ -206,7 +207,7 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
     live = render_live
     clients = {c.id: c for c in ds.clients}
     campaigns = []
-    for c in ds.campaigns:
+    for c in ds.listed():
         entry = live.campaign(c, ds.user_id)
         entry.update({
             "vanished": c.vanished,
@@ -233,8 +234,14 @@ def _dump_live(ds: Dataset) -> dict[str, Any]:
         "email_account_details": {str(a.id): live.email_account(a, ds, listing=False)
                                   for a in ds.accounts},
         "campaigns": campaigns,
+        "deleted_campaigns": deleted_ids(ds),
         "warmup": {str(a.id): [live.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
         "unknown_to_tap": render.UNKNOWN_TO_TAP,
         "analytics_keys": global_analytics.keys_by_day(ds),
     }
+
+
+def deleted_ids(ds: Dataset) -> list[int]:
+    """Campaigns deleted with the control API: not in `campaigns` (nor in /campaigns)."""
+    return [c.id for c in ds.campaigns if c.deleted]

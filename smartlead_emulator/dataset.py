@@ -559,7 +559,7 @@ class Dataset:
 
     def is_active(self, campaign: Campaign) -> bool:
         """Whether `advance` gives this campaign new leads, sends, replies, opens and clicks."""
-        if campaign.vanished:
+        if campaign.vanished or campaign.deleted:
             return False
         return (self.active_campaigns is None
                 or campaign.id - CAMPAIGN_ID_BASE < self.active_campaigns)
@@ -576,6 +576,25 @@ class Dataset:
 
     def campaign(self, campaign_id: int) -> Campaign | None:
         return self.campaigns_by_id.get(campaign_id)
+
+    def listed(self) -> list[Campaign]:
+        """The campaigns `/campaigns` lists (in creation order): all but the deleted ones."""
+        return [c for c in self.campaigns if not c.deleted]
+
+    def delete_campaign(self, campaign_id: int, answer: str = "404") -> Campaign:
+        """Delete a campaign as a user does in Smartlead: it leaves `/campaigns`, and every
+        endpoint of it answers as the live API does for a deleted campaign (`answer`: 404,
+        `200 {}` or a 200 with an empty body). Its leads stay the leads they are elsewhere."""
+        if answer not in VANISH_CYCLE:
+            raise ValueError(f"answer must be one of {', '.join(VANISH_CYCLE)}")
+        with self.lock:
+            campaign = self.campaigns_by_id.get(campaign_id)
+            if campaign is None or campaign.deleted:
+                raise KeyError(campaign_id)
+            campaign.deleted = True
+            campaign.vanished = True
+            campaign.vanish_answer = answer
+            return campaign
 
     def advance(self, days: int = 1) -> datetime:
         from .activity import advance  # local import: activity builds on this module

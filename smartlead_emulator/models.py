@@ -218,6 +218,9 @@ class Campaign:
     send_as_plain_text: bool
     follow_up_percentage: int
     vanished: bool = False
+    # Deleted by the control API (`POST /_emulator/campaigns/{id}/delete`): gone from
+    # /campaigns as well, its endpoints answering as a vanished campaign's.
+    deleted: bool = False
     parent_campaign_id: int | None = None
     scheduler: dict[str, Any] | None = None  # live `scheduler_cron_value` object
     tags: list[tuple[int, str, str]] = field(default_factory=list)

@@ -322,6 +322,16 @@ class Handler(BaseHTTPRequestHandler):
                 return json_answer(400, {"error": "days must be an integer from 1 to 3650"})
             now = dataset.advance(days)
             return json_answer(200, {"now": fmt_now(now)})
+        deletion = _CAMPAIGN_DELETE.match(path)
+        if method == "POST" and deletion:
+            try:
+                campaign = dataset.delete_campaign(
+                    int(deletion.group(1)), params.get("answer") or "404")
+            except ValueError as err:
+                return json_answer(400, {"error": str(err)})
+            except KeyError:
+                return json_answer(404, {"error": f"no campaign {deletion.group(1)} to delete"})
+            return json_answer(200, {"deleted": campaign.id, "answer": campaign.vanish_answer})
         if action == ("GET", "/_emulator/dataset") and emulator.examples:
             return json_answer(200, {"now": fmt_now(dataset.now), "shapes": "seed-examples",
                                      "examples": emulator.examples})
@@ -346,6 +356,9 @@ class Handler(BaseHTTPRequestHandler):
                 return json_answer(400, {"error": str(err)})
             return json_answer(200, config.as_dict())
         return json_answer(404, {"error": f"no control endpoint {method} {path}"})
+
+
+_CAMPAIGN_DELETE = re.compile(r"^/_emulator/campaigns/(\d+)/delete$")
 
 
 # Paged endpoints: their example is page one; later pages are empty, so a client that pages

@@ -136,6 +136,12 @@ class EmulatorProcess:
     def advance(self, days: int = 1) -> dict[str, Any]:
         return self._control("POST", f"/advance?days={int(days)}", {})
 
+    def delete_campaign(self, campaign_id: int, answer: str = "404") -> dict[str, Any]:
+        """Delete a campaign: gone from /campaigns, its endpoints answering `answer` (404,
+        empty-object or empty-body) as the live API does for a deleted campaign."""
+        return self._control(
+            "POST", f"/campaigns/{int(campaign_id)}/delete?{urlencode({'answer': answer})}", {})
+
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 

@@ -9,12 +9,14 @@ are :mod:`tap_smartlead.http_client`'s; answers' shapes :mod:`tap_smartlead.payl
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
-from tap_smartlead.coercion import coerce_object
+from tap_smartlead.coercion import coerce_object, field_of, format_timestamp, parse_timestamp
 from tap_smartlead.credentials import scrub_credentials
 from tap_smartlead.errors import ConfigurationError, NotFoundError
 from tap_smartlead.fanout import ordered_map
@@ -57,6 +59,7 @@ class SmartleadStream(HttpStream):
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
+        self._warned_fields: set[str] = set()
 
     def sibling(self, kind: type[_S]) -> _S:
         """Another stream of the same tap, by class (two streams share one endpoint's answers)."""
@@ -79,17 +82,62 @@ class SmartleadStream(HttpStream):
             if alias in row and row.get(name) is None:
                 row = {**row, name: row[alias]}
                 del row[alias]
-        record = coerce_object(row, self.schema)
+        rejected: dict[str, Any] = {}
+        record = coerce_object(row, self.schema, rejected=rejected)
         extra = {key: record.pop(key) for key in list(record) if key not in self._declared}
         if extra:
             self._extra_names.update(extra)
+        if rejected:
+            # Null in its column, kept as sent beside the record: nothing the API sent is lost.
+            self._warn_unconvertible(rejected)
+            extra.update(rejected)
+        if extra:
             record[EXTRA_FIELDS] = {**(record.get(EXTRA_FIELDS) or {}), **extra}
         return record
 
+    def _warn_unconvertible(self, rejected: Mapping[str, Any]) -> None:
+        """One warning per field for the whole run (the values are not logged: any field can
+        hold what a user typed)."""
+        for path, value in rejected.items():
+            name = field_of(path)
+            if name in self._warned_fields:
+                continue
+            self._warned_fields.add(name)
+            self.logger.warning(
+                "%s: a %s value of %s does not fit its schema type; it is null in its column "
+                "and kept as sent in %s (warned once per field).",
+                self.name, type(value).__name__, name, EXTRA_FIELDS,
+            )
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        """The SDK's bookmark, never later than this run's clock: a value the API dates in the
+        future (a wrong clock, a typo) stays in its record, but would otherwise hide every
+        newer change until that date. (The SDK's own cap, the signpost, does not reach
+        partitioned streams' bookmarks.)"""
+        key = self.replication_key
+        if key and latest_record.get(key) is not None:
+            capped = capped_bookmark(latest_record[key], self.run.started_at)
+            if capped != latest_record[key]:
+                latest_record = {**latest_record, key: capped}
+        super()._increment_stream_state(latest_record, context=context)
+
     @override
     def sync(self, context: Context | None = None) -> None:
+        versioned = self._sends_activate_version
+        if versioned:
+            # Every record of this sync carries the table version the target will activate.
+            self._stream_version = self._initialized_at // 1000
         try:
             super().sync(context)
+            if versioned:
+                # After the last record, never before: a target drops (or flags with
+                # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way
+                # must not have announced its version.
+                assert self._stream_version is not None
+                self._write_activate_version_message(self._stream_version)
         finally:
             if self._extra_names:
                 self.logger.info(
@@ -99,6 +147,23 @@ class SmartleadStream(HttpStream):
                     ", ".join(sorted(self._extra_names)),
                 )
                 self._extra_names.clear()
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # The SDK would send ACTIVATE_VERSION before the stream's records; sync() sends it
+        # after them instead.
+        return False
+
+    @property
+    def _sends_activate_version(self) -> bool:
+        """Full-table streams announce each sync's table version, so rows the API no longer
+        lists (a deleted campaign, a removed mailbox) leave the warehouse (docs/meltano.md)."""
+        return (
+            self.selected
+            and self.replication_method == REPLICATION_FULL_TABLE
+            and bool(self.config.get("emit_activate_version_messages", True))
+        )
 
     def bookmark(self, context: Context) -> Any:
         """This partition's bookmark from the state, read when the partition's requests are
@@ -284,3 +349,15 @@ class ListedOnceStream(SmartleadStream):
         for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
 
+
+def capped_bookmark(value: Any, clock: dt.datetime) -> Any:
+    """``value`` (a canonical timestamp or a ``YYYY-MM-DD`` day), or the run's clock in the
+    same form if ``value`` is later."""
+    text = str(value)
+    if len(text) == 10:  # a day: analytics windows, warmup days
+        today = clock.date().isoformat()
+        return today if text > today else value
+    parsed = parse_timestamp(text)
+    if parsed is not None and parsed > clock:
+        return format_timestamp(clock)
+    return value

@@ -161,9 +161,8 @@ class HttpStream(RESTStream[Any]):
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
-        # Bookmarks are the server's own timestamps. The SDK's default signpost caps them at this
-        # machine's clock, which only makes every run re-read when the server's clock is ahead
-        # (as the emulator's is after `advance`); the filters' overlap covers the other way.
+        # The SDK's signpost caps only unpartitioned streams' bookmarks; SmartleadStream caps
+        # every bookmark at the run's clock instead (SmartleadStream._increment_stream_state).
         return None
 
     @cached_property

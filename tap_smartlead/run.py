@@ -25,6 +25,10 @@ CHECKPOINT_INTERVAL_SECONDS = 30.0
 class RunContext:
     # Earliest activity to extract; the default (N days before today) is fixed at the start.
     start_date: dt.datetime
+    # Where a campaign's first sync starts reading statistics, messages and analytics:
+    # start_date's day rounded down to the first day of its analytics window (windows sit on a
+    # fixed calendar, tap_smartlead/windows.py), so that the three cover the same days.
+    first_day: dt.datetime
     # How far before a bookmark the lead and message filters start (clock skew, late events).
     overlap: dt.timedelta
     runtime: SharedRuntime
@@ -37,6 +41,13 @@ class RunContext:
     # Monotonic time of the last mid-stream STATE message (see checkpoint_due).
     last_checkpoint: float = field(default=0.0)
     clock: Callable[[], float] = field(default=time.monotonic)
+    # The run's own clock, read once: no bookmark may pass it (a value the API dates in the
+    # future stays in its record, not in the state), and it says which day is today.
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def today(self) -> dt.date:
+        """The run's day (UTC): the analytics window holding it ends on it."""
+        return self.started_at.date()
 
     def checkpoint_due(self) -> bool:
         """True (and the clock restarted) if the last mid-stream state is old enough.

@@ -59,7 +59,7 @@ from tap_smartlead.streams.mailboxes import (
     WarmupStatsStream,
     WarmupTotalsStream,
 )
-from tap_smartlead.windows import API_MAX_WINDOW_DAYS
+from tap_smartlead.windows import API_MAX_WINDOW_DAYS, window_start
 
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 DEFAULT_START_DAYS_AGO = 90
@@ -115,7 +115,9 @@ class TapSmartlead(Tap):
             "start_date",
             th.StringType,
             description="Earliest activity to extract (date or date-time, ISO 8601). "
-            f"Default: {DEFAULT_START_DAYS_AGO} days before today.",
+            f"Default: {DEFAULT_START_DAYS_AGO} days before today. A campaign's first sync reads "
+            "statistics, messages and analytics from the first day of the analytics window that "
+            "holds it (windows sit on a fixed calendar); later runs go on from their bookmarks.",
         ),
         th.Property(
             "base_url",
@@ -190,6 +192,14 @@ class TapSmartlead(Tap):
             "export and current analytics window of campaigns whose analytics counts did not "
             "move since the last run (docs/agency-scale.md says what that can hide). false: ask "
             "every campaign.",
+        ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=True,
+            description="Full-table streams send ACTIVATE_VERSION after their records, so a "
+            "target that honours it removes (or marks with _sdc_deleted_at) the rows the API "
+            "no longer lists, such as a deleted campaign's (docs/meltano.md). false: never.",
         ),
         th.Property(
             "max_concurrency",
@@ -277,8 +287,11 @@ class TapSmartlead(Tap):
     def run(self) -> RunContext:
         """What the streams read from this run (tap_smartlead/run.py)."""
         configured = parse_timestamp(self.config.get("start_date"))
+        start_date = configured or default_start_date(DEFAULT_START_DAYS_AGO)
+        first_day = window_start(start_date.date(), int(self.config["analytics_window_days"]))
         return RunContext(
-            start_date=configured or default_start_date(DEFAULT_START_DAYS_AGO),
+            start_date=start_date,
+            first_day=dt.datetime.combine(first_day, dt.time(), tzinfo=dt.timezone.utc),
             overlap=dt.timedelta(minutes=int(self.config["incremental_overlap_minutes"])),
             runtime=self.runtime,
             progress=self.progress,

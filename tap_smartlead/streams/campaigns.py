@@ -28,7 +28,7 @@ from tap_smartlead.schemas import (
     open_object,
     record_schema,
 )
-from tap_smartlead.windows import date_windows
+from tap_smartlead.windows import windows_from
 
 
 class CampaignsStream(ListedOnceStream):
@@ -238,10 +238,15 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
 
 class CampaignAnalyticsByDateStream(CampaignChildStream):
-    """One record per campaign per window of ``analytics_window_days``, aligned on start_date.
+    """One record per campaign per window of ``analytics_window_days``, on a fixed calendar.
 
-    Windows keep their key (their first day) when fetched again; the window holding today ends
-    today and is fetched again on the next run with fresh counts. Finished windows are not.
+    Windows are counted from 1970-01-01 (tap_smartlead/windows.py), never from start_date: the
+    same day is in the same window (same key) on every run. The first sync starts with the
+    window that holds start_date (``RunContext.first_day``, where statistics and messages
+    start too). Each run fetches again the bookmarked window (the latest
+    one loaded: it held today on the last run, and its last days' counts may have grown since)
+    and every window after it; the one holding today ends today. A changed window size applies
+    from the bookmarked window's end (see ``windows_from``).
     """
 
     name = "campaign_analytics_by_date"
@@ -261,22 +266,18 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
     )
 
     def windows(self, context: dict) -> list[tuple[dt.date, dt.date]]:
-        origin = self.run.start_date.date()
-        bookmark = self.bookmark(context)
-        resume_from = dt.date.fromisoformat(str(bookmark)[:10]) if bookmark else origin
-        today = dt.datetime.now(dt.timezone.utc).date()
         days = int(self.config["analytics_window_days"])
-        if bookmark and self.run.activity.is_idle(
-            context["campaign_id"], self.get_context_state(context)
-        ):
+        today = self.run.today()
+        bookmark = self.bookmark(context)
+        if not bookmark:
+            return windows_from(self.run.first_day.date(), today, days)
+        resume_from = dt.date.fromisoformat(str(bookmark)[:10])
+        windows = windows_from(resume_from, today, days)
+        if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):
             # Nothing happened since the bookmarked window was fetched: its counts stand. A
             # window that began since is still fetched (its key is new).
-            return [w for w in date_windows(origin, today, days) if w[0] > resume_from]
-        return [
-            window
-            for window in date_windows(origin, today, days)
-            if window[1] >= resume_from
-        ]
+            return [w for w in windows if w[0] > resume_from]
+        return windows
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:

@@ -233,7 +233,7 @@ class CampaignStatisticsStream(PagedCampaignStream):
             return []  # no send, open, click, reply, bounce or unsubscribe since the last read
         bookmark = parse_timestamp(self.bookmark(context))
         if bookmark is None:
-            since = self.run.start_date
+            since = self.run.first_day
         else:
             lookback = dt.timedelta(days=int(self.config["statistics_lookback_days"]))
             since = bookmark - lookback
@@ -263,7 +263,9 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     Incremental: history is asked only for leads with activity since the bookmark less the
     overlap (``event_time_gt`` / ``last_sent_time_gt`` on the leads endpoint, or the list
     ``campaign_leads`` made in its own query); each such lead's whole thread is read again,
-    because a message's open and click counts change after it was sent.
+    because a message's open and click counts change after it was sent. Messages are emitted
+    from the campaign's ``thread_origin`` (where its first sync started, kept in the state);
+    each message's key is stable across runs (``message_keys``).
     """
 
     name = "lead_message_history"
@@ -296,6 +298,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     )
 
     tracks_activity = True
+    ORIGIN_MARKER = "thread_origin"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -374,19 +377,20 @@ class LeadMessageHistoryStream(PagedCampaignStream):
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
         campaign_id = context["campaign_id"]
-        # An active lead's WHOLE thread (from start_date) is read again, not only its new
-        # messages: a message's open_count and click_count change after it was sent, and the
-        # opens and clicks are what made the lead active.
-        start = self.run.start_date - dt.timedelta(seconds=1)
-        since = {"event_time_gt": iso_param(start)}
+        # An active lead's WHOLE thread is read again, not only its new messages: a message's
+        # open_count and click_count change after it was sent, and the opens and clicks are what
+        # made the lead active. Whole, not "since start_date": the default start_date moves
+        # every day, and a thread cut at a moving point loses its oldest messages, which can
+        # move a shared message_id to another message (see message_keys).
+        origin = self.thread_origin(context)
 
         def history_of(lead_id: Any) -> Any:
-            call = self.call({"campaign_id": campaign_id, "lead_id": lead_id}, since)
+            call = self.call({"campaign_id": campaign_id, "lead_id": lead_id})
             return self.fetch_later_answer(call, context)
 
         what = self.what
         leads = self.active_lead_ids(context, answers)
-        for lead_id, payload in self.thread_reader.threads(context, leads, since, history_of):
+        for lead_id, payload in self.thread_reader.threads(context, leads, {}, history_of):
             if payload is GAP:  # deleted mid-sync, or a transient `{}` that stayed: read again
                 self.note_gap(context, self.call({**context, "lead_id": lead_id}))
                 continue
@@ -394,27 +398,73 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             messages = thread["history"]
             if not isinstance(messages, list):
                 messages = list_payload(messages, what)
-            first_seen: dict[Any, Any] = {}
-            for message in messages:
-                if not isinstance(message, dict):
-                    continue
-                message_id = message.get("message_id")
-                moment = (message.get("type"), message.get("time"))
-                if first_seen.setdefault(message_id, moment) != moment or not message_id:
-                    # No id, or one that two different messages share (the seed's example
-                    # threads do): a key of its own, so neither message is lost; the API's
-                    # id, if any, stays in extra_fields.
-                    if message_id:
-                        message = {**message, EXTRA_FIELDS: {"message_id": message_id}}
-                    message_id = synthetic_key(message, *SYNTHETIC_MESSAGE_KEY)
+            messages = [message for message in messages if isinstance(message, dict)]
+            for message, key in zip(messages, message_keys(messages), strict=True):
+                sent_at = parse_timestamp(message.get("time"))
+                if sent_at is not None and sent_at <= origin:
+                    continue  # before the campaign's first sync started
+                if key != message.get("message_id") and message.get("message_id"):
+                    # The API's id, shared with an earlier message of the thread, stays here.
+                    message = {**message, EXTRA_FIELDS: {"message_id": message["message_id"]}}
                 yield {
                     **message,
                     "campaign_id": campaign_id,
                     "lead_id": lead_id,
-                    "message_id": message_id,
+                    "message_id": key,
                     "from": message.get("from") or thread.get("from"),
                     "to": message.get("to") or thread.get("to"),
                 }
+
+    def thread_origin(self, context: dict) -> dt.datetime:
+        """The earliest message time this campaign's threads are emitted from: where its first
+        sync started (``RunContext.first_day``), kept in its state, so that neither the default
+        start_date (which moves every day) nor an edited one changes what a thread holds."""
+        state = self.get_context_state(context)
+        origin = parse_timestamp(state.get(self.ORIGIN_MARKER))
+        if origin is None:
+            origin = self.run.first_day - dt.timedelta(seconds=1)
+            state[self.ORIGIN_MARKER] = format_timestamp(origin)
+        return origin
+
+
+def message_keys(messages: list[dict[str, Any]]) -> list[str]:
+    """Each message's key, from the thread's messages in any order.
+
+    A message keeps the API's ``message_id`` unless an earlier message of its thread (by
+    ``time``) carries the same id (the seed's example threads share one id across three
+    messages); then, like a message without an id, it gets ``synthetic:`` and a hash of its own
+    id, type, stats_id and time. Threads only grow by newer messages and are always read
+    whole, so the earliest holder of an id stays the earliest, and every key is the same on
+    every run whatever else the answer holds.
+    """
+    own = [synthetic_key(_canonical_time(message), *SYNTHETIC_MESSAGE_KEY) for message in messages]
+    earliest: dict[str, int] = {}
+    for index, message in enumerate(messages):
+        message_id = message.get("message_id")
+        if not message_id:
+            continue
+        holder = earliest.get(message_id)
+        if holder is None or _order(messages[index], own[index]) < _order(
+            messages[holder], own[holder]
+        ):
+            earliest[message_id] = index
+    return [
+        str(message["message_id"]) if earliest.get(message.get("message_id")) == index
+        else own[index]
+        for index, message in enumerate(messages)
+    ]
+
+
+def _canonical_time(message: dict[str, Any]) -> dict[str, Any]:
+    # One message's time comes as "...978Z" or "...978000+00:00" (the live API mixes them):
+    # its key must not depend on which.
+    parsed = parse_timestamp(message.get("time"))
+    return message if parsed is None else {**message, "time": format_timestamp(parsed)}
+
+
+def _order(message: dict[str, Any], own_key: str) -> tuple[dt.datetime, str]:
+    earliest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return (parse_timestamp(message.get("time")) or earliest, own_key)
 
 
 def address_list(value: Any) -> list[str] | None:

@@ -5,8 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tap_smartlead.coercion import parse_timestamp
-from tap_smartlead.windows import date_windows
+from smartlead_emulator.timeutil import parse_instant
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def instant(text: Any) -> dt.datetime | None:
+    """An API timestamp in UTC, read by the emulator's own parser (never the tap's), or None."""
+    try:
+        return parse_instant(str(text)).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def window_starts(start_date: dt.date, today: dt.date, days: int) -> list[dt.date]:
+    """The first days of the analytics windows from the one holding ``start_date`` to the one
+    holding ``today``, as docs/design.md states the rule: windows of ``days`` days counted from
+    1970-01-01 (written here again, independently of tap_smartlead/windows.py)."""
+    first = start_date - dt.timedelta(days=(start_date - EPOCH).days % days)
+    return [first + dt.timedelta(days=n * days) for n in range((today - first).days // days + 1)]
 
 
 def expected_keys(
@@ -14,6 +31,10 @@ def expected_keys(
 ) -> dict[str, set[tuple]]:
     live = [c for c in dataset["campaigns"] if not c.get("vanished")]
     today = dt.datetime.now(dt.timezone.utc).date()
+    # A first sync reads statistics, messages and analytics windows from the first day of the
+    # analytics window that holds start_date.
+    first_day = dt.datetime.combine(window_starts(start_date.date(), today, window_days)[0],
+                                    dt.time(), tzinfo=dt.timezone.utc)
     keys: dict[str, set[tuple]] = {
         "campaigns": {(c["id"],) for c in dataset["campaigns"]},
         "campaign_sequences": {(c["id"], s["id"]) for c in live for s in c["sequences"]},
@@ -22,20 +43,20 @@ def expected_keys(
             (c["id"], s["stats_id"])
             for c in live
             for s in c["statistics"]
-            if parse_timestamp(s["sent_time"]) >= start_date
+            if instant(s["sent_time"]) >= first_day
         },
         "campaign_analytics": {(c["id"],) for c in live},
         "campaign_analytics_by_date": {
             (c["id"], first.isoformat())
             for c in live
-            for first, _ in date_windows(start_date.date(), today, window_days)
+            for first in window_starts(start_date.date(), today, window_days)
         },
         "lead_message_history": {
             (c["id"], int(lead_id), m["message_id"])
             for c in live
             for lead_id, thread in c["message_history"].items()
             for m in thread["history"]
-            if parse_timestamp(m["time"]) > start_date
+            if instant(m["time"]) > first_day - dt.timedelta(seconds=1)
         },
         "email_accounts": {(a["id"],) for a in dataset["email_accounts"]},
         "warmup_stats": {

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
-from tap_smartlead.coercion import parse_timestamp
-from tests.integration.expected import assert_no_secret, expected_keys, secrets_of
+from tests.integration.expected import assert_no_secret, expected_keys, instant, secrets_of
 from tests.integration.tap_runner import PRIMARY_KEYS, run_tap, tap_config
 
 pytestmark = pytest.mark.integration
@@ -82,7 +81,7 @@ def test_message_history_values_equal_the_thread_served(account):
     _, run, dataset = account
     campaign = dataset["campaigns"][0]
     recent = {
-        lead_id: [m for m in thread["history"] if parse_timestamp(m["time"]) > START]
+        lead_id: [m for m in thread["history"] if instant(m["time"]) > START]
         for lead_id, thread in campaign["message_history"].items()
     }
     lead_id = next(k for k, messages in recent.items() if len(messages) > 1)

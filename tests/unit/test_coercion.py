@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from tap_smartlead.coercion import coerce_object, format_timestamp, parse_timestamp
+from tap_smartlead.coercion import coerce_object
 
 SCHEMA = th.PropertiesList(
     th.Property("sent_count", th.IntegerType),
@@ -50,8 +50,9 @@ def test_timestamps_of_every_form_normalise_to_one_utc_form():
 
 
 def test_canonical_timestamps_sort_as_strings_in_time_order():
-    early = format_timestamp(parse_timestamp("2023-03-13T07:44:12Z"))
-    late = format_timestamp(parse_timestamp("2023-03-13T07:44:12.5Z"))
+    early = coerce_object({"sent_time": "2023-03-13T07:44:12Z"}, SCHEMA)["sent_time"]
+    late = coerce_object({"sent_time": "2023-03-13T07:44:12.5Z"}, SCHEMA)["sent_time"]
+    assert (early, late) == ("2023-03-13T07:44:12.000000+00:00", "2023-03-13T07:44:12.500000+00:00")
     assert early < late
 
 

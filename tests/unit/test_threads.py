@@ -109,8 +109,8 @@ def test_both_answer_forms_give_every_thread_in_batches_of_at_most_100(tap, requ
     assert sorted(len(batch) for batch in server.batches) == [50, 100, 100]
     assert sorted(i for batch in server.batches for i in batch) == LEADS
     assert server.singles == []
-    # the same event_time_gt as the per-lead endpoint, and never lead_ids: null
-    assert all("event_time_gt" in params for params in server.bulk_params)
+    # whole threads, as the per-lead endpoint is asked (no event_time_gt), never lead_ids: null
+    assert not any("event_time_gt" in params for params in server.bulk_params)
     assert all(isinstance(batch, list) and batch for batch in server.batches)
 
 

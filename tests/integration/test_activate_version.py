@@ -1,0 +1,80 @@
+"""ACTIVATE_VERSION: every full-table stream ends with one, after its last record, and its
+records carry the version; incremental streams send none; the setting turns them off."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from smartlead_emulator.testing import EmulatorProcess
+from tests.integration.tap_runner import PRIMARY_KEYS, run_tap, tap_config
+
+pytestmark = pytest.mark.integration
+
+# Replication as README's stream table states it.
+INCREMENTAL = {"campaign_leads", "campaign_statistics", "campaign_analytics_by_date",
+               "lead_message_history", "warmup_stats", "warmup_totals"}
+FULL_TABLE = set(PRIMARY_KEYS) - INCREMENTAL
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(seed=31, campaigns=2, leads_per_campaign=8, mailboxes=2,
+                         rate_limit="none") as process:
+        yield process
+
+
+def messages(stdout: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def default_run(emu: EmulatorProcess) -> list[dict[str, Any]]:
+    run = run_tap(tap_config(emu))
+    assert run.returncode == 0, run.stderr_text[-3000:]
+    return messages(run.stdout)
+
+
+def test_each_full_table_stream_sends_one_activate_version_after_its_records(default_run):
+    activated: dict[str, int] = {}
+    for position, message in enumerate(default_run):
+        if message["type"] == "ACTIVATE_VERSION":
+            assert message["stream"] not in activated, f"two for {message['stream']}"
+            activated[message["stream"]] = position
+    assert set(activated) == FULL_TABLE
+    for stream, position in activated.items():
+        records = [i for i, m in enumerate(default_run)
+                   if m["type"] == "RECORD" and m["stream"] == stream]
+        assert records and max(records) < position, stream
+
+
+def test_full_table_records_carry_the_version_they_activate(default_run):
+    versions = {m["stream"]: m["version"] for m in default_run if m["type"] == "ACTIVATE_VERSION"}
+    for message in default_run:
+        if message["type"] != "RECORD":
+            continue
+        if message["stream"] in FULL_TABLE:
+            assert message.get("version") == versions[message["stream"]], message["stream"]
+        else:
+            assert message.get("version") is None, message["stream"]
+
+
+def test_the_setting_turns_them_off(emu):
+    run = run_tap(tap_config(emu, emit_activate_version_messages=False))
+    assert run.returncode == 0, run.stderr_text[-3000:]
+    sent = messages(run.stdout)
+    assert not [m for m in sent if m["type"] == "ACTIVATE_VERSION"]
+    assert all(m.get("version") is None for m in sent if m["type"] == "RECORD")
+
+
+def test_a_stream_that_fails_half_way_sends_none(emu):
+    emu.configure(fault_rate=1.0, fault_kinds="500")
+    try:
+        run = run_tap(tap_config(emu, request_timeout_seconds=5), timeout=120)
+    finally:
+        emu.configure(fault_rate=0.0)
+    assert run.returncode != 0
+    assert b'"ACTIVATE_VERSION"' not in run.stdout
