@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -69,14 +70,29 @@ TARGET_SETTINGS: dict[str, Any] = {
     "schema_resolver_version": 2,
     "upsert": True,
 }
-# The tap's message threads send click_details and reply_details as an object or an array
-# (the live API does both). z3-target-bigquery makes any property that may be an array a
-# REPEATED column, which BigQuery refuses an object for; as JSON text they load as sent.
+# Properties the tap for BigQuery sends as JSON text (a STRING column), with a stream map:
+# - every nested object whose fields the tap declares, and every list of such objects:
+#   z3-target-bigquery makes them STRUCTs, and its load jobs drop any key a STRUCT does not
+#   declare (ignore_unknown_values); the live API sends such keys (campaign_lead_stats.skipped,
+#   lead.time_zone, seq_delay_details.delayInHours, ...), and nothing may be lost;
+# - click_details and reply_details, an object or an array as the live API sends them: the
+#   target makes a property that may be an array a REPEATED column, which a load job refuses
+#   an object for.
+# Free-form objects (extra_fields, custom_fields) become JSON columns as they are.
+JSON_TEXT_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "campaigns": ("scheduler_cron_value",),
+    "campaign_sequences": ("seq_delay_details", "sequence_variants"),
+    "campaign_leads": ("lead",),
+    "campaign_analytics": ("campaign_lead_stats", "tags"),
+    "campaign_email_accounts": ("warmup_details", "tags"),
+    "email_accounts": ("warmup_details", "tags"),
+    "email_account_details": ("warmup_details", "tags"),
+    "clients": ("client_permision",),
+    "lead_message_history": ("click_details", "reply_details"),
+}
 TAP_STREAM_MAPS: dict[str, Any] = {
-    "lead_message_history": {
-        column: f"json.dumps({column}) if {column} is not None else None"
-        for column in ("click_details", "reply_details")
-    },
+    stream: {name: f"json.dumps({name}) if {name} is not None else None" for name in names}
+    for stream, names in JSON_TEXT_PROPERTIES.items()
 }
 
 
@@ -339,10 +355,12 @@ class BigQueryStack:
         (BigQuery's eventual consistency), one stream after another: 12.5 s a stream on a
         first load, 7.5 s after. So the streams are dealt to ``groups`` target processes that
         run at once, each fed every message of its streams, in the tap's order, plus every
-        STATE. Exit codes are returned, not checked: the target exits 0 even when a load job
-        failed, so only reading the rows back proves a load.
+        STATE; the dataset is created first, so that they do not race to create it. Exit
+        codes are returned, not checked: the target exits 0 even when a load job failed, so
+        only reading the rows back proves a load.
         """
         self._loads += 1
+        self.create_dataset(dataset)
         config = self.workdir / f"target-config-{dataset}.json"
         config.write_text(json.dumps(self.target_config(dataset, **overrides)))
         lines = [line for line in tap_stdout.splitlines(keepends=True) if line.strip()]
@@ -367,6 +385,21 @@ class BigQueryStack:
 
         with ThreadPoolExecutor(len(dealt)) as pool:
             return list(pool.map(run, dealt))
+
+    def create_dataset(self, dataset: str) -> None:
+        """Create ``dataset`` unless it exists. Each target process creates a missing one
+        itself, and when several start at once all but the first fail with 409 Conflict."""
+        request = urllib.request.Request(
+            f"{self.endpoint}/bigquery/v2/projects/{PROJECT}/datasets", method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"datasetReference": {"projectId": PROJECT, "datasetId": dataset},
+                             "location": "US"}).encode(),
+        )
+        try:
+            urllib.request.urlopen(request, timeout=30).close()
+        except urllib.error.HTTPError as error:
+            if error.code != 409:
+                raise
 
     def tables(self, dataset: str) -> dict[str, dict[str, Any]]:
         """Every table of ``dataset``: {"types": {column: [TYPE, MODE]}, "rows": [...]}."""
