@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """What the BigQuery tests add to the suite, in seconds.
 
-    .venv/bin/python scripts/bench_bigquery.py [--uncached] [--pytest]
+    .venv/bin/python scripts/bench_bigquery.py [--uncached | --cold] [--pytest]
 
 Times each step of tests/warehouse/test_target_bigquery.py's fixtures the way the test runs
-them: the two venvs (cached: reused from the venv cache; ``--uncached``: built from PyPI into
-an empty cache, as on a fresh CI machine), the emulator and token stub starting, each sync's
-tap run, its load through z3-target-bigquery and its read-back, and each ``dbt build``.
+them: the two venvs (cached: reused from the venv cache; ``--uncached``: built into an empty
+venv cache, uv's download cache still warm; ``--cold``: with an empty uv cache too, every
+wheel downloaded from PyPI, as on a fresh CI machine), the emulator and token stub starting,
+each sync's tap run, its load through z3-target-bigquery and its read-back, each ``dbt build``.
 ``--pytest`` also runs the test module itself and reports its wall time.
 """
 
@@ -49,12 +50,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uncached", action="store_true",
                         help="build both venvs from PyPI into an empty cache")
+    parser.add_argument("--cold", action="store_true",
+                        help="--uncached, and an empty uv cache (download every wheel)")
     parser.add_argument("--pytest", action="store_true", help="also time the test module")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-bigquery-") as tmp:
-        if args.uncached:
+        if args.uncached or args.cold:
             os.environ["SMARTLEAD_TEST_VENV_CACHE"] = str(Path(tmp) / "venvs")
-        print(f"BigQuery test steps ({'uncached' if args.uncached else 'cached'} venvs)")
+        if args.cold:
+            os.environ["UV_CACHE_DIR"] = str(Path(tmp) / "uv-cache")
+        mode = "cold" if args.cold else "uncached" if args.uncached else "cached"
+        print(f"BigQuery test steps ({mode} venvs)")
         venvs = timed("venvs (emulator + target)", BigQueryVenvs.ensure)
         stack = BigQueryStack(venvs, Path(tmp) / "work")
         timed("emulator + token stub start", stack.__enter__)
