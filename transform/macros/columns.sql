@@ -18,7 +18,8 @@
     {%- if not found -%}
       {{ exceptions.raise_compiler_error(
            "smartlead: source table " ~ relation ~ " not found or has no columns: run the "
-           ~ "tap into the schema this project reads (SMARTLEAD_SOURCE_SCHEMA) first") }}
+           ~ "tap into the schema this project reads (var smartlead_schema, else "
+           ~ "SMARTLEAD_SOURCE_SCHEMA) first") }}
     {%- endif -%}
   {%- endif -%}
   {{- return(found) -}}

@@ -20,7 +20,7 @@ campaign_sends as (
 
 days as (
   select email_account_id, warmup_date as activity_date from warmup
-  union
+  {{ smartlead_union_distinct() }}
   select email_account_id, activity_date from campaign_sends
 )
 

@@ -29,7 +29,7 @@ steps as (
 
 keyed as (
   select campaign_id, sequence_id, variant_id from variants
-  union
+  {{ smartlead_union_distinct() }}
   select campaign_id, sequence_id, variant_id from statistics
 )
 
