@@ -166,6 +166,7 @@ def synced(meltano_project: MeltanoProject, postgres: PostgresServer,
 # -- the models built on each warehouse ---------------------------------------------------------
 
 MART_KEYS: dict[str, tuple[str, ...]] = {
+    "smartlead__campaign_performance": ("campaign_id",),
     "smartlead__campaign_performance_daily": ("campaign_id", "activity_date"),
     "smartlead__step_variant_performance": ("step_variant_key",),
     "smartlead__lead_funnel": ("campaign_lead_map_id",),
