@@ -57,13 +57,15 @@ class DbtProject:
 
     workdir: Path
     env: dict[str, str]
+    # Another venv's dbt (an adapter this venv does not install, e.g. dbt-snowflake).
+    executable: Path | None = None
 
     def build(self, *args: str, timeout: float = 300) -> DbtRun:
         target = self.workdir / "target"
         shutil.rmtree(target, ignore_errors=True)
         env = {**self.env, "DBT_TARGET_PATH": str(target),
                "DBT_LOG_PATH": str(self.workdir / "logs")}
-        dbt = Path(sys.executable).parent / "dbt"
+        dbt = self.executable or Path(sys.executable).parent / "dbt"
         result = subprocess.run(
             [str(dbt), "build", "--project-dir", str(TRANSFORM), "--profiles-dir",
              str(TRANSFORM), *args],
