@@ -141,7 +141,8 @@ def test_the_compiled_sql_quotes_names_as_the_warehouse_spells_them(
     every later unquoted reference)."""
     _, target = built
     columns = {column for table in loaded.tables.values() for column in table["types"]}
-    compiled = sorted((target / "compiled" / "smartlead" / "models").rglob("*.sql"))
+    compiled = sorted(path for path in (target / "compiled" / "smartlead" / "models").rglob("*.sql")
+                      if path.parent.suffix != ".yml")  # the models, not their tests
     assert len(compiled) == 24
     wrong = {}
     for path in compiled:
