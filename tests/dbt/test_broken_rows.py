@@ -39,7 +39,7 @@ def test_a_statistics_row_of_a_campaign_that_does_not_exist_is_kept_out_and_flag
         "SELECT * REPLACE (999999 AS campaign_id, 'orphan-stats-id' AS stats_id) "
         "FROM smartlead.campaign_statistics LIMIT 1",
     )
-    run.check()
+    assert run.returncode == 0, run.output[-3000:]
     assert any(".smartlead_has_no_rows_stg_smartlead__gone_campaigns_" in node
                and status == "warn" for node, status in run.results.items())
     with duckdb.connect(str(tmp_path / "models.duckdb"), read_only=True) as conn:
