@@ -381,3 +381,23 @@ def test_a_message_under_another_campaigns_lead_fails_the_composite_relationship
     assert {name for name in flagged if name.startswith(
         "smartlead_relationships_stg_smartlead__lead_message_history")}, sorted(flagged)
     assert "cross_check_sends_statistics_match_history" in broken.failed()
+
+
+# -- optional streams ------------------------------------------------------------------------
+
+def test_with_only_the_campaigns_table_every_model_builds(
+    synced: Synced, tmp_path: Path,
+) -> None:
+    tables = [row["table_name"] for row in duckdb_query(synced.duckdb_full)(
+        "select table_name from information_schema.tables where table_schema = 'smartlead' "
+        "and table_name <> 'campaigns'")]
+    assert len(tables) >= 14
+    crafted = craft(synced, tmp_path, [f"DROP TABLE smartlead.{table}" for table in tables])
+    models = {node: status for node, status in crafted.run.results.items()
+              if node.startswith("model.")}
+    assert crafted.run.returncode == 0 and len(models) == 24, crafted.run.output[-3000:]
+    assert set(models.values()) == {"success"}
+    campaigns = crafted.raw("select count(*) as n from smartlead.campaigns")[0]["n"]
+    assert crafted.value(f"select count(*) from {MARTS}.smartlead__campaign_performance "
+                         "where emails_sent_count = 0 and leads_count = 0") == campaigns
+    assert crafted.value(f"select count(*) from {MARTS}.smartlead__lead_funnel") == 0
