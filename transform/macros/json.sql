@@ -69,9 +69,9 @@
   lateral flatten(input => {{ alias }}.{{ column }}) as {{ element }}
 {%- endmacro %}
 
+{#- BigQuery's unnest names the element itself; a one-field struct exposes it as <element>.value. -#}
 {% macro bigquery__smartlead_json_elements(relation, alias, column, element) -%}
   {{ relation }} as {{ alias }}
   cross join unnest(json_query_array({{ alias }}.{{ column }})) as {{ element }}_value
-  {#- BigQuery names the element itself; expose it as <element>.value via a struct. -#}
   cross join unnest([struct({{ element }}_value as value)]) as {{ element }}
 {%- endmacro %}
