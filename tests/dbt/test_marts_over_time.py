@@ -397,6 +397,7 @@ def test_with_only_the_campaigns_table_every_model_builds(
               if node.startswith("model.")}
     assert crafted.run.returncode == 0 and len(models) == 24, crafted.run.output[-3000:]
     assert set(models.values()) == {"success"}
+    assert not crafted.failed()
     campaigns = crafted.raw("select count(*) as n from smartlead.campaigns")[0]["n"]
     assert crafted.value(f"select count(*) from {MARTS}.smartlead__campaign_performance "
                          "where emails_sent_count = 0 and leads_count = 0") == campaigns
