@@ -15,12 +15,10 @@ warehouse spells it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import subprocess
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,11 @@ from typing import Any
 import pytest
 
 from tests.dbt.conftest import DbtProject, DbtRun, _base_env
+from tests.dbt.mart_checks import (
+    assert_days_are_utc_days,
+    assert_marts_hold_the_records,
+    lower_keys,
+)
 from tests.warehouse.test_target_snowflake import (  # noqa: F401 (fixtures)
     DATABASE,
     HERE,
@@ -104,28 +107,14 @@ def test_every_model_and_test_passes_on_snowflake(built: tuple[DbtRun, Path]) ->
 
 def test_the_marts_hold_the_tap_records(marts: dict[str, list[dict[str, Any]]],
                                         loaded: Loaded) -> None:  # noqa: F811
-    records = loaded.tap.records
-    steps = marts["smartlead__step_variant_performance"]
-    assert sum(r["SENT_COUNT"] for r in steps) == len(records["campaign_statistics"]) > 0
-    replies = [r for r in records["lead_message_history"] if r["type"] == "REPLY"]
-    assert len(marts["smartlead__replies"]) == len(replies) > 0
-    assert len(marts["smartlead__lead_funnel"]) == len(records["campaign_leads"])
-    assert ({r["CAMPAIGN_ID"] for r in marts["smartlead__campaign_performance"]}
-            == {r["id"] for r in records["campaigns"]})
+    assert_marts_hold_the_records(lower_keys(marts), loaded.tap.records)
 
 
 def test_days_are_the_utc_days_of_the_tap_instants(
     marts: dict[str, list[dict[str, Any]]], loaded: Loaded,  # noqa: F811
 ) -> None:
     """TIMESTAMP_NTZ holds UTC; read through a session time zone, sends would move days."""
-    expected: Counter[tuple[int, str]] = Counter()
-    for record in loaded.tap.records["campaign_statistics"]:
-        instant = dt.datetime.fromisoformat(record["sent_time"]).astimezone(dt.timezone.utc)
-        expected[(record["campaign_id"], instant.date().isoformat())] += 1
-    counted = Counter({(r["CAMPAIGN_ID"], r["ACTIVITY_DATE"][:10]): r["SENT_COUNT"]
-                       for r in marts["smartlead__campaign_performance_daily"]
-                       if r["SENT_COUNT"]})
-    assert counted == expected
+    assert_days_are_utc_days(lower_keys(marts), loaded.tap.records)
 
 
 QUOTED = re.compile(r'"([^"]+)"')
