@@ -2,6 +2,9 @@
 --   reply_rate, open_rate, click_rate, bounce_rate: Smartlead's own, over LEADS contacted
 --     (leads that replied / leads sent at least one email), the figures its dashboard shows;
 --   per_send_*_rate: over EMAILS sent (emails replied to / emails sent).
+--   api_reply_rate: the same rate from the API's own all-time analytics (leads replied over
+--     unique_sent_count), which also counts sends before the tap's start_date: the figure
+--     Smartlead's dashboard shows; reply_rate is the same definition over the emails read.
 -- Opens and clicks are NULL for a campaign that does not track them. Interested leads both
 -- ways (lead_funnel): the API's flag, and the var smartlead_interested_categories.
 with funnel as (
@@ -67,7 +70,12 @@ select
     as per_send_open_rate,
   case when campaigns.tracks_clicks then {{ smartlead_rate('emails.clicked', 'emails.sent') }} end
     as per_send_click_rate,
-  {{ smartlead_rate('emails.bounced', 'emails.sent') }} as per_send_bounce_rate
+  {{ smartlead_rate('emails.bounced', 'emails.sent') }} as per_send_bounce_rate,
+  analytics.unique_sent_count as api_leads_contacted_count,
+  analytics.reply_count as api_leads_replied_count,
+  {{ smartlead_rate('analytics.reply_count', 'analytics.unique_sent_count') }} as api_reply_rate
 from {{ ref('stg_smartlead__campaigns') }} as campaigns
 left join funnel on funnel.campaign_id = campaigns.campaign_id
 left join emails on emails.campaign_id = campaigns.campaign_id
+left join {{ ref('stg_smartlead__campaign_analytics') }} as analytics
+  on analytics.campaign_id = campaigns.campaign_id
