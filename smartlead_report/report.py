@@ -136,6 +136,8 @@ def funnel_rows(marts: Marts) -> list[Row]:
         step = f"step {r['seq_number']} · {r['variant_label'] or r['variant_id'] or '-'}"
         counts = (r["sent_count"], r["opened_count"], r["clicked_count"], r["replied_count"])
         for order, (stage, count) in enumerate(zip(FUNNEL_STAGES, counts, strict=True)):
+            if count is None:  # opens or clicks of a campaign that does not track them
+                continue
             rows.append({"campaign": r["campaign_name"] or str(r["campaign_id"]), "step": step,
                          "stage": stage, "order": order, "emails": count})
     return sorted(rows, key=lambda r: (r["campaign"], r["step"], r["order"]))

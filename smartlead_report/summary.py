@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MARTS = (
+    "smartlead__campaign_performance",
     "smartlead__campaign_performance_daily",
     "smartlead__step_variant_performance",
     "smartlead__lead_funnel",

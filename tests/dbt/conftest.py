@@ -57,13 +57,15 @@ class DbtProject:
 
     workdir: Path
     env: dict[str, str]
+    # Another venv's dbt (an adapter this venv does not install, e.g. dbt-snowflake).
+    executable: Path | None = None
 
     def build(self, *args: str, timeout: float = 300) -> DbtRun:
         target = self.workdir / "target"
         shutil.rmtree(target, ignore_errors=True)
         env = {**self.env, "DBT_TARGET_PATH": str(target),
                "DBT_LOG_PATH": str(self.workdir / "logs")}
-        dbt = Path(sys.executable).parent / "dbt"
+        dbt = self.executable or Path(sys.executable).parent / "dbt"
         result = subprocess.run(
             [str(dbt), "build", "--project-dir", str(TRANSFORM), "--profiles-dir",
              str(TRANSFORM), *args],
@@ -166,6 +168,7 @@ def synced(meltano_project: MeltanoProject, postgres: PostgresServer,
 # -- the models built on each warehouse ---------------------------------------------------------
 
 MART_KEYS: dict[str, tuple[str, ...]] = {
+    "smartlead__campaign_performance": ("campaign_id",),
     "smartlead__campaign_performance_daily": ("campaign_id", "activity_date"),
     "smartlead__step_variant_performance": ("step_variant_key",),
     "smartlead__lead_funnel": ("campaign_lead_map_id",),

@@ -75,11 +75,14 @@ def test_funnel_chart_holds_every_step_and_variant_count(
     expected = Counter()
     rows = marts(built, "select campaign_name, sent_count, opened_count, clicked_count, "
                         "replied_count from smartlead_marts.smartlead__step_variant_performance")
+    bars = 0
     for row in rows:
         for stage in ("sent", "opened", "clicked", "replied"):
-            expected[(row["campaign_name"], stage)] += row[f"{stage}_count"]
+            if row[f"{stage}_count"] is not None:  # NULL: the campaign does not track it
+                expected[(row["campaign_name"], stage)] += row[f"{stage}_count"]
+                bars += 1
     assert drawn == expected
-    assert len(chart_rows(report[1]["step_variant_funnel"])) == 4 * len(rows)
+    assert len(chart_rows(report[1]["step_variant_funnel"])) == bars
 
 
 def test_mailbox_chart_holds_the_last_two_weeks_of_mailbox_health(

@@ -1,32 +1,60 @@
 {#-
   A staging select: one source table's columns cast to clean types (`smartlead_col`), one row
-  per primary key. Loaders that upsert (target-postgres with load_method upsert,
-  target-duckdb) already keep one row per key; append-only loaders and hand-made copies do
-  not, and then the row with the newest _sdc_batched_at (then _sdc_extracted_at) wins: it is
-  the API's latest answer.
+  per primary key, the rows a loader soft-deleted left out.
+
+  - One row per key: loaders that upsert (target-postgres with load_method upsert,
+    target-duckdb) already keep one; append-only loaders and hand-made copies do not. The
+    newest extraction wins (_sdc_extracted_at: when the tap read the API), then the newest
+    batch, then the highest _sdc_sequence: a stale answer loaded later never replaces a newer
+    one. Rows that tie on all three are one record loaded twice.
+  - Soft deletes: a loader that received ACTIVATE_VERSION (full-table streams, sent by the tap)
+    or a deletion marks rows with _sdc_deleted_at instead of dropping them. A key whose newest
+    row is marked is gone: ranking first, then filtering, so an older live row of a deleted key
+    never comes back.
+  - A stream that was never synced (its table does not exist) or is switched off with the var
+    `smartlead__using_<table>: false` gives an empty relation of the same columns and types,
+    so every model downstream builds. Only `campaigns` is required.
+  - campaign_scoped: keep only rows of campaigns in stg_smartlead__campaigns. A campaign that
+    is gone (deleted in Smartlead: no longer listed, or soft-deleted by the loader) keeps its
+    leads, statistics and messages in the incremental tables; they stay out of staging and the
+    marts, and stg_smartlead__gone_campaigns lists what was left out.
 
   columns: [source name, kind] or [source name, kind, output name]; keys: output names.
 -#}
-{% macro smartlead_staging(table, keys, columns) -%}
+{% macro smartlead_staging(table, keys, columns, campaign_scoped=false) -%}
 {%- set relation = source('smartlead', table) -%}
-{%- set found = smartlead_columns(relation) -%}
+{%- set found = smartlead_columns(relation) if var('smartlead__using_' ~ table, true) else {} -%}
+{%- if execute and not found and table == 'campaigns' -%}
+  {{ exceptions.raise_compiler_error(
+       "smartlead: source table " ~ relation ~ " not found or has no columns: run the "
+       ~ "tap into the schema this project reads (SMARTLEAD_SOURCE_SCHEMA) first") }}
+{%- endif -%}
 {%- set names = [] -%}
 with typed as (
   select
     {%- for column in columns %}
     {{ smartlead_col(found, column[0], column[1], column[2] if column | length > 2 else none) }},
-    {%- do names.append(adapter.quote(column[2] if column | length > 2 else column[0])) %}
+    {%- do names.append(column[2] if column | length > 2 else column[0]) %}
     {%- endfor %}
     {{ smartlead_col(found, '_sdc_extracted_at', 'timestamp', '_smartlead_extracted_at') }},
-    {{ smartlead_col(found, '_sdc_batched_at', 'timestamp', '_smartlead_batched_at') }}
+    {{ smartlead_col(found, '_sdc_batched_at', 'timestamp', '_smartlead_batched_at') }},
+    {{ smartlead_col(found, '_sdc_sequence', 'count', '_smartlead_sequence') }},
+    {{ smartlead_col(found, '_sdc_deleted_at', 'text', '_smartlead_deleted_at') }}
+  {%- if found %}
   from {{ relation }}
+  {%- else %}
+  {#- Not synced: no row, the same columns. #}
+  from (select 1 as _smartlead_no_table) as not_synced
+  where 1 = 0
+  {%- endif %}
 ),
 ranked as (
   select
     typed.*,
     row_number() over (
       partition by {{ keys | join(', ') }}
-      order by _smartlead_batched_at desc nulls last, _smartlead_extracted_at desc nulls last
+      order by _smartlead_extracted_at desc nulls last, _smartlead_batched_at desc nulls last,
+               _smartlead_sequence desc nulls last
     ) as _smartlead_rank
   from typed
 )
@@ -35,6 +63,38 @@ select
   _smartlead_extracted_at as extracted_at
 from ranked
 where _smartlead_rank = 1
+  and _smartlead_deleted_at is null
+  {%- if campaign_scoped %}
+  and campaign_id in (select campaign_id from {{ ref('stg_smartlead__campaigns') }})
+  {%- endif %}
+{%- endmacro %}
+
+
+{#- The day `ts` (a UTC timestamp without zone) falls on in the reporting time zone, the var
+    `smartlead_reporting_timezone` (default UTC). Every day a mart attributes goes through it. -#}
+{% macro smartlead_day(ts) -%}
+  {%- set tz = var('smartlead_reporting_timezone', 'UTC') -%}
+  {%- if tz | upper in ('UTC', 'ETC/UTC', 'Z') -%}
+    cast({{ ts }} as date)
+  {%- else -%}
+    {{ adapter.dispatch('smartlead_day', 'smartlead')(ts, tz) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro default__smartlead_day(ts, tz) -%}
+  cast(({{ ts }} at time zone 'UTC') at time zone '{{ tz }}' as date)
+{%- endmacro %}
+
+{% macro duckdb__smartlead_day(ts, tz) -%}
+  cast(timezone('{{ tz }}', timezone('UTC', {{ ts }})) as date)
+{%- endmacro %}
+
+{% macro snowflake__smartlead_day(ts, tz) -%}
+  cast(convert_timezone('UTC', '{{ tz }}', {{ ts }}) as date)
+{%- endmacro %}
+
+{% macro bigquery__smartlead_day(ts, tz) -%}
+  date({{ ts }}, '{{ tz }}')
 {%- endmacro %}
 
 

@@ -1,6 +1,7 @@
--- Cross-check: per campaign, the emails counted from statistics rows sent within the analytics
--- windows equal the sum of the analytics-by-date endpoint's sent_count over those windows.
--- Both count sends by send time, in UTC days (the tap asks without a time_zone), and the
+-- Cross-check: per campaign and analytics window, the emails counted from statistics rows sent
+-- within the window equal the analytics-by-date endpoint's sent_count for it: more counted
+-- in one window and fewer in another do not cancel out. Both count sends by send time, in UTC
+-- days (the tap asks without a time_zone, whatever smartlead_reporting_timezone says), and the
 -- windows start at the tap's start_date, where the statistics stream starts too.
 -- Rows returned are the disagreements.
 {{ config(severity=var('smartlead_cross_check_severity', 'error')) }}
@@ -10,23 +11,18 @@ with windows as (
   from {{ ref('stg_smartlead__campaign_analytics_by_date') }}
 ),
 
-api as (
-  select campaign_id, min(start_date) as first_day, max(end_date) as last_day,
-         sum(sent_count) as api_sent
-  from windows
-  group by campaign_id
-),
-
 counted as (
-  select api.campaign_id, count(statistics.stats_id) as counted_sent
-  from api
+  select windows.campaign_id, windows.start_date, count(statistics.stats_id) as counted_sent
+  from windows
   left join {{ ref('stg_smartlead__campaign_statistics') }} as statistics
-    on statistics.campaign_id = api.campaign_id
-    and statistics.sent_date between api.first_day and api.last_day
-  group by api.campaign_id
+    on statistics.campaign_id = windows.campaign_id
+    and statistics.sent_date between windows.start_date and windows.end_date
+  group by windows.campaign_id, windows.start_date
 )
 
-select api.campaign_id, api.first_day, api.last_day, api.api_sent, counted.counted_sent
-from api
-join counted on counted.campaign_id = api.campaign_id
-where api.api_sent <> counted.counted_sent
+select windows.campaign_id, windows.start_date, windows.end_date,
+       windows.sent_count as api_sent, counted.counted_sent
+from windows
+join counted
+  on counted.campaign_id = windows.campaign_id and counted.start_date = windows.start_date
+where windows.sent_count <> counted.counted_sent

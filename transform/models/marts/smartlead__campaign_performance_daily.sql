@@ -1,32 +1,39 @@
--- One row per campaign per UTC day with any activity.
---   sent / bounce / unsubscribed: emails sent that day (campaign_statistics.sent_time);
---   unique opens / clicks: emails first opened / clicked that day;
---   replies: reply messages received that day (lead_message_history, type REPLY);
---   rates: of the emails sent that day, the share opened / clicked / replied / bounced so far.
-with statistics as (
-  select * from {{ ref('stg_smartlead__campaign_statistics') }}
+-- One row per campaign per day with any activity, days in the var smartlead_reporting_timezone
+-- (default UTC). Two kinds of columns, named apart:
+--   *_count: what happened that day: emails sent, bounced, unsubscribed (by send time);
+--     emails first opened / clicked that day; reply messages received that day (threads);
+--   per_send_*_rate: the cohort of the emails SENT that day: the share of them opened,
+--     clicked, replied to, bounced so far. Not that day's reply_count over sent_count.
+-- Opens and clicks are NULL for a campaign that does not track them.
+with emails as (
+  select * from {{ ref('int_smartlead__emails') }}
+),
+
+campaigns as (
+  select campaign_id, campaign_name, tracks_opens, tracks_clicks
+  from {{ ref('stg_smartlead__campaigns') }}
 ),
 
 replies as (
-  select campaign_id, message_date
+  select campaign_id, {{ smartlead_day('message_at') }} as reply_day
   from {{ ref('stg_smartlead__lead_message_history') }}
   where message_type = 'REPLY'
 ),
 
 events as (
-  select campaign_id, sent_date as activity_date,
+  select campaign_id, sent_day as activity_date,
          1 as sent, {{ smartlead_flag('is_bounced') }} as bounced,
          {{ smartlead_flag('is_unsubscribed') }} as unsubscribed,
          0 as opened, 0 as clicked, 0 as replied
-  from statistics
+  from emails
   union all
-  select campaign_id, cast(opened_at as date), 0, 0, 0, 1, 0, 0
-  from statistics where opened_at is not null
+  select campaign_id, {{ smartlead_day('opened_at') }}, 0, 0, 0, 1, 0, 0
+  from emails where opened_at is not null
   union all
-  select campaign_id, cast(clicked_at as date), 0, 0, 0, 0, 1, 0
-  from statistics where clicked_at is not null
+  select campaign_id, {{ smartlead_day('clicked_at') }}, 0, 0, 0, 0, 1, 0
+  from emails where clicked_at is not null
   union all
-  select campaign_id, message_date, 0, 0, 0, 0, 0, 1
+  select campaign_id, reply_day, 0, 0, 0, 0, 0, 1
   from replies
 ),
 
@@ -47,14 +54,14 @@ daily as (
 cohorts as (
   select
     campaign_id,
-    sent_date,
+    sent_day,
     count(*) as sent,
-    sum({{ smartlead_flag('opened_at is not null') }}) as opened,
-    sum({{ smartlead_flag('clicked_at is not null') }}) as clicked,
-    sum({{ smartlead_flag('replied_at is not null') }}) as replied,
+    sum({{ smartlead_flag('is_opened') }}) as opened,
+    sum({{ smartlead_flag('is_clicked') }}) as clicked,
+    sum({{ smartlead_flag('is_replied') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced
-  from statistics
-  group by campaign_id, sent_date
+  from emails
+  group by campaign_id, sent_day
 )
 
 select
@@ -62,17 +69,20 @@ select
   campaigns.campaign_name,
   daily.activity_date,
   cast(daily.sent_count as bigint) as sent_count,
-  cast(daily.unique_open_count as bigint) as unique_open_count,
-  cast(daily.unique_click_count as bigint) as unique_click_count,
+  case when campaigns.tracks_opens then cast(daily.unique_open_count as bigint) end
+    as unique_open_count,
+  case when campaigns.tracks_clicks then cast(daily.unique_click_count as bigint) end
+    as unique_click_count,
   cast(daily.reply_count as bigint) as reply_count,
   cast(daily.bounce_count as bigint) as bounce_count,
   cast(daily.unsubscribed_count as bigint) as unsubscribed_count,
-  {{ smartlead_rate('cohorts.opened', 'cohorts.sent') }} as open_rate,
-  {{ smartlead_rate('cohorts.clicked', 'cohorts.sent') }} as click_rate,
-  {{ smartlead_rate('cohorts.replied', 'cohorts.sent') }} as reply_rate,
-  {{ smartlead_rate('cohorts.bounced', 'cohorts.sent') }} as bounce_rate
+  case when campaigns.tracks_opens then {{ smartlead_rate('cohorts.opened', 'cohorts.sent') }} end
+    as per_send_open_rate,
+  case when campaigns.tracks_clicks then {{ smartlead_rate('cohorts.clicked', 'cohorts.sent') }} end
+    as per_send_click_rate,
+  {{ smartlead_rate('cohorts.replied', 'cohorts.sent') }} as per_send_reply_rate,
+  {{ smartlead_rate('cohorts.bounced', 'cohorts.sent') }} as per_send_bounce_rate
 from daily
+join campaigns on campaigns.campaign_id = daily.campaign_id
 left join cohorts
-  on cohorts.campaign_id = daily.campaign_id and cohorts.sent_date = daily.activity_date
-left join {{ ref('stg_smartlead__campaigns') }} as campaigns
-  on campaigns.campaign_id = daily.campaign_id
+  on cohorts.campaign_id = daily.campaign_id and cohorts.sent_day = daily.activity_date

@@ -1,21 +1,34 @@
 -- One row per lead in a campaign (campaign_lead_map_id): where it is in the funnel.
+--   Sends, opens and clicks from int_smartlead__emails (opens and clicks NULL where the
+--   campaign does not track them); replies from the lead's thread (re-read on every run).
+--   is_interested: the API's own flag: the leads export's is_interested where that stream is
+--     synced, else whether the lead's category is "Interested" (the same rule: the API's flag
+--     and campaign_lead_stats.interested mean that category only).
+--   is_interested_by_category: the category is one of the var smartlead_interested_categories
+--     (default Interested, Meeting Request, Information Request): your own, wider definition.
 with leads as (
   select * from {{ ref('stg_smartlead__campaign_leads') }}
 ),
 
-statistics as (
+campaigns as (
+  select campaign_id, tracks_opens, tracks_clicks from {{ ref('stg_smartlead__campaigns') }}
+),
+
+emails as (
   select
     campaign_id,
     lead_email,
     min(sent_at) as first_sent_at,
     min(opened_at) as first_opened_at,
+    max({{ smartlead_flag('is_opened') }}) as opened,
     min(clicked_at) as first_clicked_at,
+    max({{ smartlead_flag('is_clicked') }}) as clicked,
     min(replied_at) as first_replied_at,
     count(*) as emails_sent,
     max(sequence_number) as last_step_sent,
     max({{ smartlead_flag('is_bounced') }}) as bounced,
     max({{ smartlead_flag('is_unsubscribed') }}) as unsubscribed
-  from {{ ref('stg_smartlead__campaign_statistics') }}
+  from {{ ref('int_smartlead__emails') }}
   group by campaign_id, lead_email
 ),
 
@@ -52,34 +65,35 @@ joined as (
     leads.status as lead_status,
     leads.lead_category_id,
     categories.category_name,
-    coalesce(
-      engagement.is_interested,
-      categories.sentiment_type = 'positive',
-      categories.category_name in (
+    categories.sentiment_type as category_sentiment,
+    coalesce(engagement.is_interested, lower(categories.category_name) = 'interested', false)
+      as is_interested,
+    coalesce(categories.category_name in (
         {%- for name in var('smartlead_interested_categories') %}
         '{{ name }}'{{ ',' if not loop.last }}
         {%- endfor %}
-      ),
-      false
-    ) as is_interested,
-    {{ smartlead_earliest('statistics.first_sent_at', 'messages.first_sent_at') }}
+      ), false) as is_interested_by_category,
+    {{ smartlead_earliest('emails.first_sent_at', 'messages.first_sent_at') }}
       as first_sent_at,
-    statistics.first_opened_at,
-    statistics.first_clicked_at,
-    {{ smartlead_earliest('statistics.first_replied_at', 'messages.first_replied_at') }}
+    case when campaigns.tracks_opens then emails.first_opened_at end as first_opened_at,
+    case when campaigns.tracks_opens then coalesce(emails.opened, 0) = 1 end as is_opened,
+    case when campaigns.tracks_clicks then emails.first_clicked_at end as first_clicked_at,
+    case when campaigns.tracks_clicks then coalesce(emails.clicked, 0) = 1 end as is_clicked,
+    {{ smartlead_earliest('emails.first_replied_at', 'messages.first_replied_at') }}
       as first_replied_at,
-    cast(coalesce(statistics.emails_sent, 0) as bigint) as emails_sent,
+    cast(coalesce(emails.emails_sent, 0) as bigint) as emails_sent,
     cast(coalesce(messages.replies, 0) as bigint) as replies_received,
-    coalesce(statistics.last_step_sent, engagement.last_email_sequence_sent) as last_step_sent,
+    coalesce(emails.last_step_sent, engagement.last_email_sequence_sent) as last_step_sent,
     engagement.open_count as api_open_count,
     engagement.click_count as api_click_count,
     engagement.reply_count as api_reply_count,
-    coalesce(statistics.bounced, 0) = 1 as is_bounced,
-    coalesce(statistics.unsubscribed, 0) = 1 or coalesce(leads.is_unsubscribed, false)
+    coalesce(emails.bounced, 0) = 1 as is_bounced,
+    coalesce(emails.unsubscribed, 0) = 1 or coalesce(leads.is_unsubscribed, false)
       as is_unsubscribed
   from leads
-  left join statistics
-    on statistics.campaign_id = leads.campaign_id and statistics.lead_email = leads.email
+  join campaigns on campaigns.campaign_id = leads.campaign_id
+  left join emails
+    on emails.campaign_id = leads.campaign_id and emails.lead_email = leads.email
   left join messages
     on messages.campaign_id = leads.campaign_id and messages.lead_id = leads.lead_id
   left join categories
@@ -91,10 +105,13 @@ joined as (
 
 select
   joined.*,
+  -- Contacted (Smartlead's "leads contacted"): an email was sent to it, or it replied to one
+  -- sent before the tap's start_date.
+  first_sent_at is not null or first_replied_at is not null as is_contacted,
   case
     when first_replied_at is not null then 'replied'
     when is_bounced then 'bounced'
-    when first_opened_at is not null then 'opened'
+    when is_opened then 'opened'
     when first_sent_at is not null then 'contacted'
     else 'not_contacted'
   end as funnel_stage

@@ -1,6 +1,10 @@
--- One row per mailbox per UTC day with warmup or campaign sends. Warmup counts are the API's
--- per-day warmup stats (it shows the last 7 days; the tap keeps older days it has seen).
--- Campaign sends are the SENT messages of lead threads sent from the mailbox's address.
+-- One row per mailbox per day with warmup or sends (days of sends in the var
+-- smartlead_reporting_timezone; warmup days are the API's own dates). Warmup counts are the
+-- API's per-day warmup stats (it shows the last 7 days; the tap keeps older days it has seen).
+-- Sends are the SENT messages of lead threads from the mailbox's address: campaign sends (a
+-- sequence step, email_seq_number set) apart from manual sends (from the master inbox,
+-- email_seq_number NULL). An address belongs to one mailbox: a reconnected mailbox has two
+-- email_accounts rows with one address, and its sends go to the newest one only.
 -- Reputation and status are the mailbox's current ones: the API has no history of them.
 with warmup as (
   select * from {{ ref('stg_smartlead__warmup_stats') }}
@@ -10,18 +14,41 @@ mailboxes as (
   select * from {{ ref('stg_smartlead__email_accounts') }}
 ),
 
-campaign_sends as (
-  select mailboxes.email_account_id, messages.message_date as activity_date, count(*) as sent
+mailbox_of_address as (
+  select from_email, email_account_id
+  from (
+    select
+      from_email,
+      email_account_id,
+      row_number() over (
+        partition by from_email
+        order by created_at desc nulls last, email_account_id desc
+      ) as newest
+    from mailboxes
+    where from_email is not null
+  ) as ranked
+  where newest = 1
+),
+
+sends as (
+  select
+    mailbox_of_address.email_account_id,
+    {{ smartlead_day('messages.message_at') }} as activity_date,
+    sum({{ smartlead_flag('messages.email_seq_number is not null') }}) as campaign_sent,
+    sum({{ smartlead_flag('messages.email_seq_number is null') }}) as manual_sent
   from {{ ref('stg_smartlead__lead_message_history') }} as messages
-  join mailboxes on mailboxes.from_email = messages.from_email
+  join mailbox_of_address on mailbox_of_address.from_email = messages.from_email
   where messages.message_type = 'SENT'
-  group by mailboxes.email_account_id, messages.message_date
+  group by mailbox_of_address.email_account_id, {{ smartlead_day('messages.message_at') }}
 ),
 
 days as (
-  select email_account_id, warmup_date as activity_date from warmup
-  {{ smartlead_union_distinct() }}
-  select email_account_id, activity_date from campaign_sends
+  select distinct email_account_id, activity_date
+  from (
+    select email_account_id, warmup_date as activity_date from warmup
+    union all
+    select email_account_id, activity_date from sends
+  ) as every_day
 )
 
 select
@@ -34,7 +61,8 @@ select
   cast(coalesce(warmup.warmup_reply_count, 0) as bigint) as warmup_reply_count,
   {{ smartlead_rate('warmup.warmup_inbox_count', 'warmup.warmup_sent_count') }}
     as warmup_inbox_rate,
-  cast(coalesce(campaign_sends.sent, 0) as bigint) as campaign_sent_count,
+  cast(coalesce(sends.campaign_sent, 0) as bigint) as campaign_sent_count,
+  cast(coalesce(sends.manual_sent, 0) as bigint) as manual_sent_count,
   mailboxes.message_per_day as daily_send_limit,
   mailboxes.warmup_status as current_warmup_status,
   mailboxes.warmup_reputation as current_warmup_reputation
@@ -42,8 +70,8 @@ from days
 left join warmup
   on warmup.email_account_id = days.email_account_id
   and warmup.warmup_date = days.activity_date
-left join campaign_sends
-  on campaign_sends.email_account_id = days.email_account_id
-  and campaign_sends.activity_date = days.activity_date
+left join sends
+  on sends.email_account_id = days.email_account_id
+  and sends.activity_date = days.activity_date
 left join mailboxes
   on mailboxes.email_account_id = days.email_account_id

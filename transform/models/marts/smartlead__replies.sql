@@ -15,7 +15,7 @@ select
   replies.lead_id,
   replies.message_id,
   replies.message_at as replied_at,
-  replies.message_date as reply_date,
+  {{ smartlead_day('replies.message_at') }} as reply_date,
   replies.subject,
   campaigns.campaign_name,
   leads.campaign_lead_map_id,

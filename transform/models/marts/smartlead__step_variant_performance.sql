@@ -1,18 +1,20 @@
 -- One row per campaign, sequence step and A/B variant (variant_id NULL: a step's sends that
--- name no variant). Variants without a send yet are here with zeros.
-with statistics as (
+-- name no variant; sequence_id NULL: sends that name no step). Variants without a send yet are
+-- here with zeros. Counts and per_send_* rates are over the emails sent (int_smartlead__emails:
+-- replies from the threads, opens and clicks NULL where the campaign does not track them).
+with emails as (
   select
     campaign_id,
     sequence_id,
     variant_id,
     max(sequence_number) as seq_number,
     count(*) as sent,
-    sum({{ smartlead_flag('opened_at is not null') }}) as opened,
-    sum({{ smartlead_flag('clicked_at is not null') }}) as clicked,
-    sum({{ smartlead_flag('replied_at is not null') }}) as replied,
+    sum({{ smartlead_flag('is_opened') }}) as opened,
+    sum({{ smartlead_flag('is_clicked') }}) as clicked,
+    sum({{ smartlead_flag('is_replied') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
     sum({{ smartlead_flag('is_unsubscribed') }}) as unsubscribed
-  from {{ ref('stg_smartlead__campaign_statistics') }}
+  from {{ ref('int_smartlead__emails') }}
   group by campaign_id, sequence_id, variant_id
 ),
 
@@ -28,9 +30,17 @@ steps as (
 ),
 
 keyed as (
-  select campaign_id, sequence_id, variant_id from variants
-  {{ smartlead_union_distinct() }}
-  select campaign_id, sequence_id, variant_id from statistics
+  select distinct campaign_id, sequence_id, variant_id
+  from (
+    select campaign_id, sequence_id, variant_id from variants
+    union all
+    select campaign_id, sequence_id, variant_id from emails
+  ) as every_key
+),
+
+campaigns as (
+  select campaign_id, campaign_name, tracks_opens, tracks_clicks
+  from {{ ref('stg_smartlead__campaigns') }}
 )
 
 select
@@ -42,28 +52,33 @@ select
   keyed.campaign_id,
   campaigns.campaign_name,
   keyed.sequence_id,
-  coalesce(steps.seq_number, variants.seq_number, statistics.seq_number) as seq_number,
+  coalesce(steps.seq_number, variants.seq_number, emails.seq_number) as seq_number,
   keyed.variant_id,
   coalesce(variants.variant_label, case when keyed.variant_id is null then '-' end)
     as variant_label,
-  cast(coalesce(statistics.sent, 0) as bigint) as sent_count,
-  cast(coalesce(statistics.opened, 0) as bigint) as opened_count,
-  cast(coalesce(statistics.clicked, 0) as bigint) as clicked_count,
-  cast(coalesce(statistics.replied, 0) as bigint) as replied_count,
-  cast(coalesce(statistics.bounced, 0) as bigint) as bounced_count,
-  cast(coalesce(statistics.unsubscribed, 0) as bigint) as unsubscribed_count,
-  {{ smartlead_rate('statistics.opened', 'statistics.sent') }} as open_rate,
-  {{ smartlead_rate('statistics.clicked', 'statistics.sent') }} as click_rate,
-  {{ smartlead_rate('statistics.replied', 'statistics.sent') }} as reply_rate,
-  {{ smartlead_rate('statistics.bounced', 'statistics.sent') }} as bounce_rate
+  cast(coalesce(emails.sent, 0) as bigint) as sent_count,
+  case when campaigns.tracks_opens then cast(coalesce(emails.opened, 0) as bigint) end
+    as opened_count,
+  case when campaigns.tracks_clicks then cast(coalesce(emails.clicked, 0) as bigint) end
+    as clicked_count,
+  cast(coalesce(emails.replied, 0) as bigint) as replied_count,
+  cast(coalesce(emails.bounced, 0) as bigint) as bounced_count,
+  cast(coalesce(emails.unsubscribed, 0) as bigint) as unsubscribed_count,
+  case when campaigns.tracks_opens then {{ smartlead_rate('emails.opened', 'emails.sent') }} end
+    as per_send_open_rate,
+  case when campaigns.tracks_clicks then {{ smartlead_rate('emails.clicked', 'emails.sent') }} end
+    as per_send_click_rate,
+  {{ smartlead_rate('emails.replied', 'emails.sent') }} as per_send_reply_rate,
+  {{ smartlead_rate('emails.bounced', 'emails.sent') }} as per_send_bounce_rate
 from keyed
+join campaigns on campaigns.campaign_id = keyed.campaign_id
 left join variants
   on variants.campaign_id = keyed.campaign_id and variants.sequence_id = keyed.sequence_id
   and variants.variant_id = keyed.variant_id
-left join statistics
-  on statistics.campaign_id = keyed.campaign_id and statistics.sequence_id = keyed.sequence_id
-  and coalesce(statistics.variant_id, -1) = coalesce(keyed.variant_id, -1)
+-- NULL-safe: a send that names no step or no variant is still counted.
+left join emails
+  on emails.campaign_id = keyed.campaign_id
+  and coalesce(emails.sequence_id, -1) = coalesce(keyed.sequence_id, -1)
+  and coalesce(emails.variant_id, -1) = coalesce(keyed.variant_id, -1)
 left join steps
   on steps.campaign_id = keyed.campaign_id and steps.sequence_id = keyed.sequence_id
-left join {{ ref('stg_smartlead__campaigns') }} as campaigns
-  on campaigns.campaign_id = keyed.campaign_id

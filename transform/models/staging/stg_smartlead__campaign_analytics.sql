@@ -19,7 +19,7 @@ with analytics as (
     ['sequence_count', 'count'],
     ['campaign_lead_stats', 'json'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

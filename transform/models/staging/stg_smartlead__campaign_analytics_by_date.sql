@@ -16,4 +16,4 @@
     ['total_count', 'count'],
     ['drafted_count', 'count'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}

@@ -5,7 +5,7 @@ with links as (
     ['id', 'id', 'email_account_id'],
     ['from_email', 'text'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select campaign_id, email_account_id, lower(from_email) as from_email, extra_fields, extracted_at

@@ -9,7 +9,7 @@ with leads as (
     ['created_at', 'timestamp'],
     ['lead', 'json'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

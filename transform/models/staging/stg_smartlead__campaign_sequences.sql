@@ -10,7 +10,7 @@ with sequences as (
     ['created_at', 'timestamp'],
     ['updated_at', 'timestamp'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

@@ -21,7 +21,7 @@ with statistics as (
     ['is_bounced', 'boolean'],
     ['ignore_reply', 'boolean'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

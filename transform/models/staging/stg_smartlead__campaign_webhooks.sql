@@ -8,4 +8,4 @@
     ['created_at', 'timestamp'],
     ['updated_at', 'timestamp'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}

@@ -13,7 +13,7 @@ with engagement as (
     ['click_count', 'count'],
     ['reply_count', 'count'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

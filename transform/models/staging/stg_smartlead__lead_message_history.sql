@@ -15,7 +15,7 @@ with messages as (
     ['open_count', 'count'],
     ['click_count', 'count'],
     ['extra_fields', 'json'],
-]) }}
+], campaign_scoped=true) }}
 )
 
 select

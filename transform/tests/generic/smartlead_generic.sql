@@ -14,3 +14,25 @@
   {#- Every row satisfies `expression`; the rows that don't are the failures. -#}
   select * from {{ model }} where not ({{ expression }})
 {% endtest %}
+
+
+{% test smartlead_relationships(model, columns, to, to_columns=none) %}
+  {#- Every row's combination of `columns` is a row of `to` (on `to_columns`, default the same
+      names): a composite foreign key. A lead id alone is not enough: one lead can be in two
+      campaigns, so (campaign_id, lead_id) must be one of that campaign's leads. -#}
+  {%- set to_columns = to_columns or columns %}
+  select {% for c in columns %}child.{{ c }}{{ ', ' if not loop.last }}{% endfor %}
+  from {{ model }} as child
+  where {% for c in columns %}child.{{ c }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    and not exists (
+      select 1 from {{ to }} as parent
+      where {% for c in columns %}parent.{{ to_columns[loop.index0] }} = child.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+    )
+{% endtest %}
+
+
+{% test smartlead_has_no_rows(model) %}
+  {#- The model is empty; each of its rows is a failure (or, at severity warn, a warning that
+      names it in every build). -#}
+  select * from {{ model }}
+{% endtest %}
