@@ -47,6 +47,9 @@ class SmartleadStream(HttpStream):
     # Incremental per-campaign streams keep, next to each bookmark, the activity fingerprint its
     # records were read under, so that an unchanged campaign is skipped (tap_smartlead/activity).
     tracks_activity: ClassVar[bool] = False
+    # A full-table per-campaign stream whose incremental runs skip idle campaigns (their rows
+    # stay as last sent): it sends no ACTIVATE_VERSION while skipping is on.
+    skips_idle_campaigns: ClassVar[bool] = False
     # The stream's rows are the API's mailbox objects, which carry SMTP/IMAP credentials:
     # those are removed (tap_smartlead/credentials). No other stream's data is searched for
     # them: a user's custom field named "Secret Santa" is data.
@@ -158,11 +161,13 @@ class SmartleadStream(HttpStream):
     @property
     def _sends_activate_version(self) -> bool:
         """Full-table streams announce each sync's table version, so rows the API no longer
-        lists (a deleted campaign, a removed mailbox) leave the warehouse (docs/meltano.md)."""
+        lists (a deleted campaign, a removed mailbox) leave the warehouse (docs/meltano.md).
+        Not a stream that skips idle campaigns: their rows, not re-sent, must stay."""
         return (
             self.selected
             and self.replication_method == REPLICATION_FULL_TABLE
             and bool(self.config.get("emit_activate_version_messages", True))
+            and not (self.skips_idle_campaigns and self.run.activity.enabled)
         )
 
     def bookmark(self, context: Context) -> Any:

@@ -340,6 +340,7 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
     primary_keys = ("campaign_id", "email_account_id")
     page_size = MAILBOX_STATISTICS_PAGE_SIZE
     tracks_activity = True
+    skips_idle_campaigns = True  # no ACTIVATE_VERSION while idle campaigns are skipped
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("email_account_id", ID, required=True),
@@ -356,10 +357,6 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
     def state_partitioning_keys(self) -> list[str] | None:
         return ["campaign_id"]  # each campaign's activity fingerprint, without a bookmark
 
-    @property
-    @override
-    def emit_activate_version_messages(self) -> bool:
-        return False  # idle campaigns are not re-sent: their rows must stay in the table
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:

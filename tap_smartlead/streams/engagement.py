@@ -28,8 +28,9 @@ class LeadEngagementStream(SmartleadStream):
 
     Full table, but an incremental run downloads only the exports of campaigns with activity
     (the rule of tap_smartlead/activity.py): an idle campaign's rows stay as the last export
-    wrote them. Not while ACTIVATE_VERSION messages are emitted, which tell the target to drop
-    every row a run did not send: then every export is read on every run.
+    wrote them. So, while skipping is on (``skip_idle_campaigns``), this stream sends no
+    ACTIVATE_VERSION, which would tell the target to drop every row a run did not send; a
+    deleted campaign's rows are dropped by dbt's staging (children of campaigns that are gone).
     """
 
     name = "lead_engagement"
@@ -38,6 +39,7 @@ class LeadEngagementStream(SmartleadStream):
     primary_keys = ("campaign_id", "campaign_lead_map_id")
     max_in_flight = 2  # each answer is a whole campaign's leads
     tracks_activity = True
+    skips_idle_campaigns = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -67,7 +69,7 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        if not self.emit_activate_version_messages and self.run.activity.is_idle(
+        if self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
             return []  # nothing happened in the campaign since its export was last read

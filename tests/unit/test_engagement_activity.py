@@ -1,5 +1,5 @@
 """lead_engagement follows the activity rule: an idle campaign's export is not downloaded,
-unless ACTIVATE_VERSION messages make the target drop the rows a run does not send."""
+and such a stream sends ACTIVATE_VERSION only when every export is read (skipping off)."""
 
 from __future__ import annotations
 
@@ -49,8 +49,15 @@ def test_each_campaign_keeps_its_own_fingerprint():
     assert stream.partition_calls({"campaign_id": 8}) != []  # never read: not idle
 
 
-@pytest.mark.parametrize("config", [{"skip_idle_campaigns": False},
-                                    {"emit_activate_version_messages": True}])
-def test_every_export_is_downloaded_without_skipping_or_with_activate_version(config):
-    stream = engagement(**config)
+def test_every_export_is_downloaded_without_skipping():
+    stream = engagement(skip_idle_campaigns=False)
     assert stream.partition_calls(read_before(stream, 7, ANALYTICS)) != []
+
+
+@pytest.mark.parametrize(("config", "sends"), [
+    ({}, False),  # skipping idle campaigns: their rows, not re-sent, must stay in the table
+    ({"skip_idle_campaigns": False}, True),
+    ({"skip_idle_campaigns": False, "emit_activate_version_messages": False}, False),
+])
+def test_activate_version_only_when_every_export_is_read(config, sends):
+    assert engagement(**config)._sends_activate_version is sends

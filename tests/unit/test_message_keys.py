@@ -56,6 +56,9 @@ def sync_thread(history: list[dict], *, start_date: str, state: dict | None, req
     )
     stream = tap.streams["lead_message_history"]
     requests_mock.get(HISTORY, json={"history": history, "from": "me@x.io", "to": "lead@y.io"})
+    # No bulk endpoint on this server: threads per lead (tests/unit/test_threads.py has bulk).
+    requests_mock.post(f"{BASE}/campaigns/7/message-history-for-leads/bbfbdsFGHlBr76ruhjvh6fhHL",
+                       status_code=405, json={"error": "Method Not Allowed"})
     context = {"campaign_id": 7}
     leads_page = {"total_leads": "1", "data": [{"campaign_lead_map_id": 5, "lead": {"id": 77}}]}
     call = stream.first_page(context, "/campaigns/{campaign_id}/leads")

@@ -420,7 +420,6 @@ def test_dbt_build_and_its_cross_checks_pass(outcome: Outcome):
     assert not outcome.dbt_failed, outcome.dbt_output[-6000:]
 
 
-@pytest.mark.xfail(reason="needs issue 19 staging", strict=False)
 def test_the_deleted_campaign_is_gone_from_the_marts(outcome: Outcome):
     assert outcome.marts, outcome.dbt_output[-3000:]
     assert {mart: n for mart, n in outcome.marts.items() if n} == {}
