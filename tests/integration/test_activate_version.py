@@ -16,8 +16,13 @@ pytestmark = pytest.mark.integration
 
 # Replication as README's stream table states it.
 INCREMENTAL = {"campaign_leads", "campaign_statistics", "campaign_analytics_by_date",
-               "lead_message_history", "warmup_stats", "warmup_totals"}
-FULL_TABLE = set(PRIMARY_KEYS) - INCREMENTAL
+               "lead_message_history", "warmup_stats", "warmup_totals",
+               "account_daily_stats", "account_daily_stats_by_send_date", "campaign_daily_stats",
+               "mailbox_daily_stats", "client_daily_stats", "reply_category_daily"}
+# Full table, but an incremental run skips idle campaigns and keeps their rows: no version (it
+# would drop those rows) while skip_idle_campaigns is on.
+SKIPS_IDLE = {"lead_engagement", "campaign_mailbox_statistics"}
+FULL_TABLE = set(PRIMARY_KEYS) - INCREMENTAL - SKIPS_IDLE
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +65,13 @@ def test_full_table_records_carry_the_version_they_activate(default_run):
             assert message.get("version") == versions[message["stream"]], message["stream"]
         else:
             assert message.get("version") is None, message["stream"]
+
+
+def test_with_skipping_off_the_per_campaign_full_table_streams_send_one_too(emu):
+    run = run_tap(tap_config(emu, skip_idle_campaigns=False))
+    assert run.returncode == 0, run.stderr_text[-3000:]
+    activated = {m["stream"] for m in messages(run.stdout) if m["type"] == "ACTIVATE_VERSION"}
+    assert activated == FULL_TABLE | SKIPS_IDLE
 
 
 def test_the_setting_turns_them_off(emu):

@@ -2,9 +2,26 @@
 -- bounces and replies (by event date, from the account-wide mailbox analytics), the sending
 -- domain, and the warmup network's inbox and spam placements that day (the API shows the last
 -- 7 days of warmup; older days are those the tap kept).
-with campaign as (
+with mailbox_of_address as (
+  -- An address belongs to one mailbox: a reconnected mailbox has two email_accounts rows with
+  -- one address; the newest is the address's (as in smartlead__mailbox_health_daily).
+  select from_email, email_account_id
+  from (
+    select
+      lower(from_email) as from_email,
+      email_account_id,
+      row_number() over (
+        partition by lower(from_email)
+        order by created_at desc nulls last, email_account_id desc
+      ) as newest
+    from {{ ref('stg_smartlead__email_accounts') }}
+    where from_email is not null
+  ) as ranked
+  where newest = 1
+),
+
+campaign as (
   select
-    coalesce(stats.email_account_id, mailboxes.email_account_id) as email_account_id,
     lower(stats.from_email) as from_email,
     stats.activity_date,
     stats.sent,
@@ -12,26 +29,31 @@ with campaign as (
     stats.replied,
     stats.positive_replied
   from {{ ref('stg_smartlead__mailbox_daily_stats') }} as stats
-  left join {{ ref('stg_smartlead__email_accounts') }} as mailboxes
-    on lower(mailboxes.from_email) = lower(stats.from_email)
 ),
 
 warmup as (
-  select warmup.*, lower(mailboxes.from_email) as from_email
+  -- Per address and day: both rows of a reconnected mailbox count, once each.
+  select
+    lower(mailboxes.from_email) as from_email,
+    warmup.warmup_date,
+    sum(warmup.warmup_sent_count) as warmup_sent_count,
+    sum(warmup.warmup_inbox_count) as warmup_inbox_count,
+    sum(warmup.warmup_spam_count) as warmup_spam_count
   from {{ ref('stg_smartlead__warmup_stats') }} as warmup
   join {{ ref('stg_smartlead__email_accounts') }} as mailboxes
     on mailboxes.email_account_id = warmup.email_account_id
+  group by lower(mailboxes.from_email), warmup.warmup_date
 ),
 
 days as (
   select from_email, activity_date from campaign
-  union
+  {{ smartlead_union_distinct() }}
   select from_email, warmup_date as activity_date from warmup
 )
 
 select
   days.from_email,
-  coalesce(campaign.email_account_id, warmup.email_account_id) as email_account_id,
+  mailbox_of_address.email_account_id,
   {{ dbt.split_part('days.from_email', "'@'", 2) }} as sending_domain,
   days.activity_date,
   cast(coalesce(campaign.sent, 0) as bigint) as sent_count,
@@ -46,6 +68,7 @@ select
   {{ smartlead_rate('warmup.warmup_inbox_count', 'warmup.warmup_sent_count') }}
     as warmup_inbox_rate
 from days
+left join mailbox_of_address on mailbox_of_address.from_email = days.from_email
 left join campaign
   on campaign.from_email = days.from_email and campaign.activity_date = days.activity_date
 left join warmup
