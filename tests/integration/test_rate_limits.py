@@ -108,7 +108,9 @@ def test_one_worker_at_the_live_limit_waits_instead_of_failing():
     # per 10 s against a tap configured for 20 per second, met by one worker. A 429 while the
     # limiter finds the server's window is waiting, not a failed attempt, so the sync
     # completes, and the window it finds keeps 429s rare.
-    account = {"seed": 9, "campaigns": 3, "leads_per_campaign": 100, "mailboxes": 2}
+    # Threads per lead (no bulk endpoint): enough requests for several of the server's windows.
+    account = {"seed": 9, "campaigns": 3, "leads_per_campaign": 100, "mailboxes": 2,
+               "bulk_history": "absent"}
     with EmulatorProcess(
         **account, rate_limit="live", rate_limit_requests=100, rate_limit_window=10
     ) as emu:

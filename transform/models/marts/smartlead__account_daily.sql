@@ -12,7 +12,7 @@ by_send as (
 
 days as (
   select activity_date from by_event
-  union
+  {{ smartlead_union_distinct() }}
   select activity_date from by_send
 )
 
