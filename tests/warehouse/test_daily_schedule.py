@@ -52,11 +52,22 @@ START_DATE_SET = (9, "2025-11-01")  # (day, the start_date the user sets that da
 WINDOW_CHANGE = (16, 7)  # (day, the new analytics_window_days)
 DELETED = (21, 1001)  # (day, the campaign deleted before that day's run)
 
+# Full-table streams that send ACTIVATE_VERSION. Not lead_engagement: it skips idle campaigns
+# and keeps their rows, so it sends none while skip_idle_campaigns is on, and the deleted
+# campaign's rows stay like the incremental tables' (dbt's staging drops them).
 FULL_TABLE = {
     "campaigns", "campaign_sequences", "campaign_email_accounts", "campaign_webhooks",
-    "campaign_analytics", "lead_engagement", "email_accounts", "email_account_details",
+    "campaign_analytics", "email_accounts", "email_account_details",
     "lead_categories", "clients",
 }
+# The account-wide analytics streams have their own multi-day test
+# (tests/integration/test_global_analytics.py); this truth does not model them.
+ACCOUNT_ANALYTICS = {
+    "account_daily_stats", "account_daily_stats_by_send_date", "campaign_daily_stats",
+    "mailbox_daily_stats", "client_daily_stats", "reply_category_daily",
+    "campaign_mailbox_statistics",
+}
+COMPARED = set(STREAM_KEYS) - ACCOUNT_ANALYTICS
 # Children of a campaign, keyed by campaign_id (the deleted campaign's must leave the
 # full-table ones; the incremental ones keep them, and dbt's staging drops them).
 PER_CAMPAIGN = {stream for stream, keys in STREAM_KEYS.items() if keys[0] == "campaign_id"}
@@ -196,7 +207,9 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
     began = time.monotonic()
     dbt = postgres_project(postgres, SCHEMA, SCHEMA, work / "dbt").build(timeout=600)
     seconds["dbt build"] = time.monotonic() - began
-    result.dbt_output, result.dbt_failed = dbt.output, dbt.failed()
+    # A warning is not a failure (the gone campaign's own test warns while it is gone).
+    result.dbt_output = dbt.output
+    result.dbt_failed = [node for node in dbt.failed() if dbt.results[node] != "warn"]
     if dbt.returncode == 0 or dbt.results:
         with postgres.connect() as conn:
             marts = [r[0] for r in conn.execute(
@@ -305,7 +318,7 @@ def sent_between(campaign: dict[str, Any], first: dt.date, last: dt.date) -> int
 def test_figures_per_table_are_reported(outcome: Outcome, capsys: pytest.CaptureFixture[str]):
     expected = truth_keys(outcome.truth)
     rows: dict[str, list[Any]] = {}
-    for stream in STREAM_KEYS:
+    for stream in sorted(COMPARED):
         gone = {k for k in outcome.live[stream] if k[0] == str(DELETED[1])}
         truth = (len(expected_windows()) * len(outcome.truth["campaigns"]) if stream ==
                  "campaign_analytics_by_date" else len(expected[stream]))
@@ -328,7 +341,7 @@ def test_figures_per_table_are_reported(outcome: Outcome, capsys: pytest.Capture
     assert outcome.runs == DAYS + 1
 
 
-@pytest.mark.parametrize("stream", sorted(set(STREAM_KEYS) - {"campaign_analytics_by_date"}))
+@pytest.mark.parametrize("stream", sorted(COMPARED - {"campaign_analytics_by_date"}))
 def test_every_table_holds_exactly_the_truth(outcome: Outcome, stream: str):
     held = outcome.live[stream]
     if stream in PER_CAMPAIGN and stream not in FULL_TABLE:
