@@ -59,6 +59,7 @@ class SmartleadStream(HttpStream):
         super().__init__(*args, **kwargs)
         self._partition_finished = False
         self._gaps = 0  # answers of the partition being written that stayed missing
+        self._stream_gaps = 0  # rows or answers of a partition-less sync that were lost
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
@@ -131,16 +132,23 @@ class SmartleadStream(HttpStream):
     def sync(self, context: Context | None = None) -> None:
         versioned = self._sends_activate_version
         if versioned:
-            # Every record of this sync carries the table version the target will activate.
+            # Every record of this sync carries the table version the target may activate.
             self._stream_version = self._initialized_at // 1000
+        elif self.selected and self.replication_method == REPLICATION_FULL_TABLE:
+            self._log_no_activate_version(self._static_reason_for_no_version())
         try:
             super().sync(context)
             if versioned:
                 # After the last record, never before: a target drops (or flags with
                 # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way
-                # must not have announced its version.
+                # must not have announced its version; nor one that did not read every
+                # partition whole (their rows, not re-sent, would go).
                 assert self._stream_version is not None
-                self._write_activate_version_message(self._stream_version)
+                incomplete = self._incomplete_read()
+                if incomplete is None:
+                    self._write_activate_version_message(self._stream_version)
+                else:
+                    self._log_no_activate_version(incomplete)
         finally:
             if self._extra_names:
                 self.logger.info(
@@ -158,16 +166,57 @@ class SmartleadStream(HttpStream):
         # after them instead.
         return False
 
+    # --- ACTIVATE_VERSION: the one place that decides it -------------------------------------
+    #
+    # A target that receives ACTIVATE_VERSION removes (or flags with _sdc_deleted_at) every row
+    # of the table that this sync did not send. So a stream sends it only when this sync's
+    # scope is the whole account and it read every partition whole: a row leaves the warehouse
+    # only when a complete answer for its scope no longer holds it (docs/meltano.md).
+
     @property
     def _sends_activate_version(self) -> bool:
-        """Full-table streams announce each sync's table version, so rows the API no longer
-        lists (a deleted campaign, a removed mailbox) leave the warehouse (docs/meltano.md).
-        Not a stream that skips idle campaigns: their rows, not re-sent, must stay."""
+        """Whether this sync may end with ACTIVATE_VERSION, as far as is known before it
+        starts (``_incomplete_read`` has the last word once it has run)."""
         return (
             self.selected
             and self.replication_method == REPLICATION_FULL_TABLE
-            and bool(self.config.get("emit_activate_version_messages", True))
-            and not (self.skips_idle_campaigns and self.run.activity.enabled)
+            and self._static_reason_for_no_version() is None
+        )
+
+    @property
+    def scoped_by_campaigns(self) -> bool:
+        """The stream's rows belong to campaigns (``client_id`` and ``campaign_ids`` narrow
+        it); the mailbox, client and category lists are the account's whatever the filter."""
+        return self.partition_kind == "campaign"
+
+    def _static_reason_for_no_version(self) -> str | None:
+        if not self.config.get("emit_activate_version_messages", True):
+            return "emit_activate_version_messages is off"
+        if self.scoped_by_campaigns:
+            if self.config.get("campaign_ids"):
+                return "the run is narrowed by campaign_ids"
+            if self.config.get("client_id") is not None:
+                return "the run is narrowed by client_id"
+        if self.skips_idle_campaigns and self.run.activity.enabled:
+            return "it skips idle campaigns (skip_idle_campaigns)"
+        return None
+
+    def _incomplete_read(self) -> str | None:
+        """Why this sync's rows are not the whole table, or None when they are."""
+        skipped = self.runtime.skipped(self.name)
+        if skipped is not None:
+            return f"it did not read {skipped}"
+        gaps = self.runtime.gaps_of(self.name) + self._stream_gaps
+        if gaps:
+            return f"{gaps} answer(s) stayed missing or unreadable"
+        return None
+
+    def _log_no_activate_version(self, reason: str | None) -> None:
+        if reason is None or reason.startswith("emit_activate_version_messages"):
+            return  # the user asked for none: nothing to explain
+        self.logger.info(
+            "%s: no ACTIVATE_VERSION this run (%s): rows it did not send stay in the "
+            "warehouse as they were.", self.name, reason,
         )
 
     def bookmark(self, context: Context) -> Any:
@@ -214,7 +263,22 @@ class SmartleadStream(HttpStream):
             return
         prefetched = self._next_prefetched(context)
         if prefetched is MISSING:
-            self.runtime.report_missing(self.logger, self.name, describe(context))
+            if self.parent_still_listed(context):
+                # A `200 {}` or 404 twice for a parent the list still holds: the live API's odd
+                # answer, not a deletion. Nothing read, so no version (its rows must stay).
+                self.runtime.note_skipped(self.name, context)
+                self.logger.warning(
+                    "%s: %s answered as if deleted, but the campaign list still holds it: its "
+                    "rows stay as last sent and the next run reads it again.",
+                    self.name, describe(context),
+                )
+            else:
+                self.runtime.report_missing(self.logger, self.name, describe(context))
+            self.progress.partition_done(self.name)
+            return
+        if isinstance(prefetched, PartitionUnavailable):
+            self.runtime.note_skipped(self.name, context)
+            self.partition_unavailable(context, prefetched.error)
             self.progress.partition_done(self.name)
             return
         # The partition's state as it was: restored if an answer stays missing (a gap), so
@@ -242,6 +306,19 @@ class SmartleadStream(HttpStream):
         self._partition_finished = True
         self.progress.partition_done(self.name)
 
+    def parent_still_listed(self, context: Context) -> bool:
+        """Whether the parent of a partition that answered as deleted is still listed: the
+        campaign list is read again (once per run) to tell a deletion from an odd answer. A
+        mailbox is not re-listed: it counts as still there (its rows stay)."""
+        if "campaign_id" in context:
+            return self.run.campaign_still_listed(context["campaign_id"])
+        return True
+
+    def partition_unavailable(self, context: Context, error: Exception) -> None:
+        """A partition whose first answer failed in a way the stream survives (its rows stay,
+        the stream sends no version); streams that allow it say how they report it."""
+        raise error
+
     def note_gap(self, context: Context | None, call: ApiCall) -> None:
         """An answer of this partition stayed missing: the partition is incomplete."""
         self._gaps += 1
@@ -256,11 +333,33 @@ class SmartleadStream(HttpStream):
         place rows are deduplicated."""
         seen: set[tuple[Any, ...]] = set()
         for row in rows:
-            key = tuple(str(row.get(name)) for name in self.primary_keys or ())
+            key = tuple(self._key_value(row, name) for name in self.primary_keys or ())
+            names = self.primary_keys or ()
+            absent = [name for name, value in zip(names, key, strict=True) if value is None]
+            if absent:
+                # Not deduplicated (every such row would share one key) and not written (a
+                # target cannot key it): an error line, and a gap, so that no bookmark moves
+                # past it and no version removes what it stood for.
+                self._stream_gaps += 1
+                self._gaps += 1
+                self.logger.error(
+                    "%s: a row without its primary-key field %s was not written (the API may "
+                    "have renamed the field); the stream counts it as a gap.",
+                    self.name, ", ".join(absent),
+                )
+                continue
             if key in seen:
                 continue
             seen.add(key)
             yield row
+
+    def _key_value(self, row: Mapping[str, Any], name: str) -> str | None:
+        """A primary-key field's value as text, under its name or an alias of it."""
+        value = row.get(name)
+        if value is None:
+            value = next((row[alias] for alias, target in self.field_aliases.items()
+                          if target == name and row.get(alias) is not None), None)
+        return None if value is None else str(value)
 
     def _next_prefetched(self, context: Context) -> Any:
         if self._partition_finished and self.replication_key:
@@ -353,6 +452,14 @@ class ListedOnceStream(SmartleadStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
+
+
+class PartitionUnavailable:
+    """A partition's first answer that failed in a way its stream survives (an account or plan
+    without the route): handed to ``SmartleadStream.partition_unavailable``, never iterated."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def capped_bookmark(value: Any, clock: dt.datetime) -> Any:

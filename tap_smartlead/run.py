@@ -38,6 +38,9 @@ class RunContext:
     # The parents every per-campaign and per-mailbox stream iterates, listed once per run.
     campaign_ids: Callable[[], list[int]]
     email_account_ids: Callable[[], list[int]]
+    # Whether the campaign list, read again (once per run, after a child answered as if the
+    # campaign were deleted), still holds a campaign: only then is a deletion believed.
+    campaign_still_listed: Callable[[Any], bool]
     # Monotonic time of the last mid-stream STATE message (see checkpoint_due).
     last_checkpoint: float = field(default=0.0)
     clock: Callable[[], float] = field(default=time.monotonic)

@@ -54,6 +54,9 @@ class SharedRuntime:
     # Answers one stream fetched for another that reads the same endpoint (offer/take).
     _offered: dict[tuple[str, object], object] = field(init=False, default_factory=dict)
     _taken: set[tuple[str, object]] = field(init=False, default_factory=set)
+    # stream -> the first partition it left out on purpose or could not read (idle, refused,
+    # rotated out): such a stream sent only part of its table and announces no version.
+    _skipped: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -110,6 +113,20 @@ class SharedRuntime:
         with self._lock:
             self._gaps[key] = self._gaps.get(key, 0) + 1
             return self._gaps[key]
+
+    def note_skipped(self, stream: str, partition: Mapping[str, object] | None) -> None:
+        """``stream`` did not read ``partition`` this run (on purpose or not): its rows there
+        stay as last sent, so the stream must not announce a table version."""
+        with self._lock:
+            self._skipped.setdefault(stream, describe(partition or {}) or "a partition")
+
+    def skipped(self, stream: str) -> str | None:
+        """The first partition ``stream`` skipped this run, or None."""
+        return self._skipped.get(stream)
+
+    def gaps_of(self, stream: str) -> int:
+        """Answers of ``stream``'s partitions that stayed missing this run."""
+        return sum(count for (name, _), count in self._gaps.items() if name == stream)
 
     def given_up(self, stream: str, partition: Mapping[str, object]) -> bool:
         """Several answers of this partition stayed missing: its parent went away mid-read."""

@@ -301,6 +301,7 @@ class TapSmartlead(Tap):
             ),
             campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
             email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),
+            campaign_still_listed=lambda cid: self._stream(CampaignsStream).still_listed(cid),
         )
 
     def _fetch_analytics(self, campaign_id: Any) -> Any:

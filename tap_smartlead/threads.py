@@ -19,9 +19,11 @@ backfill run at the pace of the data (notes: "Endpoints beyond the seed").
 - A lead the answer leaves out is asked again, with the others left out, in one more bulk
   request, as long as such re-asks bring threads back: a server that silently truncates a
   batch to its cap loses nothing. Once a re-ask brings none back, and none ever did, the
-  server is taken to leave out leads without messages: from then on a lead left out has an
-  empty thread without a re-ask, so such a server does not cost a request per batch. An
-  answer holding no thread at all but some lead ids is a batch of leads without messages.
+  server is taken to leave out leads without messages: from then on a lead left out is not
+  asked again in bulk. Either way each lead no bulk answer held is asked alone on the per-lead
+  endpoint: a thread, or a gap when that answer stays missing, never an empty thread taken for
+  granted (a server that leaves out leads with messages too would lose them). An answer
+  holding no thread at all but some lead ids is a batch of leads without messages.
 - An empty object, an empty body or a 404 is what the live API answers for a deleted campaign,
   and now and then for one that exists: such an answer is asked once more, and if it stays so
   the batch's leads are asked alone, where an answer that stays missing is a gap (the
@@ -194,6 +196,10 @@ class ThreadReader:
                     self._truncates = True
                 found.update(again)
                 missing = [lead for lead in missing if str(lead) not in found]
+            # Leads no bulk answer held: the per-lead endpoint has the last word (a thread, or
+            # a gap if it stays missing), never an empty thread taken for granted.
+            for lead in missing:
+                found[str(lead)] = single(lead)
         except NotFoundError:
             return _ASK_ALONE
         except _EmptyAnswer:

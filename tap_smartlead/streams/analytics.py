@@ -26,7 +26,7 @@ from typing_extensions import override
 
 from tap_smartlead.activity import FINGERPRINT_KEY
 from tap_smartlead.analytics_payloads import analytics_rows, day_of_label
-from tap_smartlead.client import SmartleadStream
+from tap_smartlead.client import PartitionUnavailable, SmartleadStream
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
@@ -364,6 +364,8 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
         if self._unavailable or self.run.activity.is_idle(
             context["campaign_id"], self.get_context_state(context)
         ):
+            # Not read: its rows stay as last sent, so this sync sends no ACTIVATE_VERSION.
+            self.runtime.note_skipped(self.name, context)
             return []
         return [self.first_page(context, time_zone=self.config.get("timezone") or "UTC")]
 
@@ -372,14 +374,20 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
         self, context: dict | None, answers: Any
     ) -> Iterator[dict[str, Any]]:
         assert context is not None
-        if isinstance(answers, _Failed):
-            self._warn_unavailable(answers.error)
-            return
         try:
             for row in self.rows(context, answers):
                 yield {**row, "campaign_id": context["campaign_id"]}
         except UNAVAILABLE as exc:
+            # A later page refused: this campaign's rows are partial, and no campaign after it
+            # is asked (one warning for the stream); none of them may lose rows.
+            self.runtime.note_skipped(self.name, context)
             self._warn_unavailable(exc)
+
+    @override
+    def partition_unavailable(self, context: dict, error: Exception) -> None:
+        """The first page refused or unreadable: one warning for the stream, the sync goes on."""
+        self._warn_unavailable(error)
+        self.get_context_state(context).pop(FINGERPRINT_KEY, None)
 
     @override
     def get_records(self, context: Any) -> Iterable[dict[str, Any]]:
@@ -401,11 +409,4 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
         try:
             return super()._fetch_partition(context)
         except REFUSED as exc:
-            return _Failed(exc)
-
-
-class _Failed:
-    """A partition's first page that failed in a way the stream survives (raised when read)."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
+            return PartitionUnavailable(exc)

@@ -71,14 +71,27 @@ class CampaignsStream(ListedOnceStream):
         th.Property("parent_campaign_id", ID),
     )
 
+    _relisted: frozenset[Any] | None = None
+
+    @property
+    @override
+    def scoped_by_campaigns(self) -> bool:
+        return True  # client_id and campaign_ids narrow the list itself
+
+    def still_listed(self, campaign_id: Any) -> bool:
+        """Whether ``GET /campaigns``, asked again now, still lists the campaign (asked once per
+        run: after a child's answer said it was gone). Only the list says a campaign is
+        deleted; a child's `200 {}` or 404 may be transient."""
+        if self._relisted is None:
+            self.logger.info("Reading the campaign list again to tell a deleted campaign from "
+                             "an odd answer.")
+            self._relisted = frozenset(str(row.get("id")) for row in self._account_list())
+        return str(campaign_id) in self._relisted
+
     @override
     def fetch_listing(self) -> list[dict[str, Any]]:
         """The account's campaigns, filtered by ``client_id`` and ``campaign_ids``."""
-        params = {}
-        if self.config.get("client_id") is not None:
-            params["client_id"] = self.config["client_id"]
-        call = self.call(None, params)
-        rows = list_payload(self.fetch(call), call.what)
+        rows = self._account_list()
         wanted = self.config.get("campaign_ids")
         if not wanted:
             return rows
@@ -87,10 +100,18 @@ class CampaignsStream(ListedOnceStream):
         if missing:
             raise ConfigurationError(
                 "campaign_ids names campaigns this account does not have"
-                + (" (for this client_id)" if "client_id" in params else "")
+                + (" (for this client_id)" if self.config.get("client_id") is not None else "")
                 + f": {', '.join(map(str, missing))}"
             )
         return [row for row in rows if row.get("id") in set(wanted)]
+
+    def _account_list(self) -> list[dict[str, Any]]:
+        """``GET /campaigns`` (of ``client_id``, if set)."""
+        params = {}
+        if self.config.get("client_id") is not None:
+            params["client_id"] = self.config["client_id"]
+        call = self.call(None, params)
+        return list_payload(self.fetch(call), call.what)
 
 
 class CampaignChildStream(SmartleadStream):
