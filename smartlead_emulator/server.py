@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, control, global_analytics, render, seed_examples
+from . import api, control, global_analytics, removals, render, seed_examples
 from .dataset import Dataset
 from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
@@ -332,6 +332,14 @@ class Handler(BaseHTTPRequestHandler):
             except KeyError:
                 return json_answer(404, {"error": f"no campaign {deletion.group(1)} to delete"})
             return json_answer(200, {"deleted": campaign.id, "answer": campaign.vanish_answer})
+        removal = removals.ROUTE.match(path)
+        if method == "POST" and removal:
+            try:
+                removed = removals.remove_child(
+                    dataset, int(removal.group(1)), removal.group(2), int(removal.group(3)))
+            except KeyError:
+                return json_answer(404, {"error": f"nothing to delete at {path}"})
+            return json_answer(200, removed)
         if action == ("GET", "/_emulator/dataset") and emulator.examples:
             return json_answer(200, {"now": fmt_now(dataset.now), "shapes": "seed-examples",
                                      "examples": emulator.examples})

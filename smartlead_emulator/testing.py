@@ -142,6 +142,12 @@ class EmulatorProcess:
         return self._control(
             "POST", f"/campaigns/{int(campaign_id)}/delete?{urlencode({'answer': answer})}", {})
 
+    def remove_from_campaign(self, campaign_id: int, kind: str, child_id: int) -> dict[str, Any]:
+        """Take a webhook, a sequence step or a mailbox off a live campaign (``kind``:
+        ``webhooks``, ``sequences`` or ``email-accounts``), as a user does in Smartlead."""
+        return self._control(
+            "POST", f"/campaigns/{int(campaign_id)}/{kind}/{int(child_id)}/delete", {})
+
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 
