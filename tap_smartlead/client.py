@@ -23,6 +23,7 @@ from tap_smartlead.fanout import ordered_map
 from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream
 from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import EXTRA_FIELDS
+from tap_smartlead.tombstones import gone_keys, keep_scope_keys, key_of, scope_keys, tombstone
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -54,6 +55,10 @@ class SmartleadStream(HttpStream):
     # those are removed (tap_smartlead/credentials). No other stream's data is searched for
     # them: a user's custom field named "Secret Santa" is data.
     carries_mailboxes: ClassVar[bool] = False
+    # A full-table per-campaign list whose rows can be removed from a live campaign (a webhook
+    # deleted, a step removed): its state keeps each campaign's keys last emitted, and a key a
+    # complete answer no longer holds gets a tombstone (tap_smartlead/tombstones.py).
+    keeps_tombstones: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,6 +279,8 @@ class SmartleadStream(HttpStream):
                 )
             else:
                 self.runtime.report_missing(self.logger, self.name, describe(context))
+                if self.keeps_tombstones:  # the campaign is gone, and its rows with it
+                    yield from self._tombstones(context, [])
             self.progress.partition_done(self.name)
             return
         if isinstance(prefetched, PartitionUnavailable):
@@ -292,7 +299,11 @@ class SmartleadStream(HttpStream):
                 self.note_gap(context, call)
             else:
                 answers.append((call, payload))
-        yield from self.emit_once(self.partition_records(context, answers))
+        emitted: list[tuple[Any, ...]] = []
+        for row in self.emit_once(self.partition_records(context, answers)):
+            if self.keeps_tombstones:
+                emitted.append(key_of(row, self.primary_keys or ()))
+            yield row
         if self._gaps:
             state.clear()
             state.update(before)
@@ -303,8 +314,27 @@ class SmartleadStream(HttpStream):
             )
         elif self.tracks_activity:
             self.run.activity.mark_read(context["campaign_id"], state)
+        if self.keeps_tombstones and not self._gaps:
+            yield from self._tombstones(context, emitted)
         self._partition_finished = True
         self.progress.partition_done(self.name)
+
+    def _tombstones(
+        self, context: Context, emitted: list[tuple[Any, ...]]
+    ) -> Iterator[dict[str, Any]]:
+        """After a complete answer for ``context`` (``emitted``: its keys; none for a parent
+        the list no longer holds): a tombstone for each key emitted last time and gone now."""
+        scope = describe(context)
+        names = self.primary_keys or ()
+        gone = gone_keys(scope_keys(self.stream_state, scope), emitted)
+        deleted_at = format_timestamp(self.run.started_at)
+        if gone:
+            self.logger.info("%s: %d row(s) of %s are gone from the API; sent as deleted.",
+                             self.name, len(gone), scope)
+        for key in gone:
+            yield tombstone(names, key, deleted_at)
+        keep_scope_keys(self.stream_state, scope, emitted or None)
+        self.state_manager.is_flushed = False
 
     def parent_still_listed(self, context: Context) -> bool:
         """Whether the parent of a partition that answered as deleted is still listed: the

@@ -10,6 +10,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.client import ListedOnceStream, SmartleadStream
+from tap_smartlead.coercion import format_timestamp
 from tap_smartlead.errors import ConfigurationError
 from tap_smartlead.http_client import MISSING, ApiCall
 from tap_smartlead.payloads import list_payload, object_payload
@@ -27,6 +28,13 @@ from tap_smartlead.schemas import (
     list_of,
     open_object,
     record_schema,
+)
+from tap_smartlead.tombstones import (
+    DELETED_AT_PROPERTY,
+    gone_keys,
+    keep_scope_keys,
+    scope_keys,
+    tombstone,
 )
 from tap_smartlead.windows import windows_from
 
@@ -69,6 +77,7 @@ class CampaignsStream(ListedOnceStream):
         th.Property("send_as_plain_text", th.BooleanType),
         th.Property("follow_up_percentage", th.NumberType),
         th.Property("parent_campaign_id", ID),
+        DELETED_AT_PROPERTY,
     )
 
     _relisted: frozenset[Any] | None = None
@@ -89,6 +98,32 @@ class CampaignsStream(ListedOnceStream):
         return str(campaign_id) in self._relisted
 
     @override
+    def get_records(self, context: dict | None) -> Iterable[dict[str, Any]]:
+        """The list, then a tombstone for each campaign this extractor listed before (its
+        state says so) that the list no longer holds: deleted in Smartlead."""
+        listed = []
+        for row in super().get_records(context):
+            listed.append((row.get("id"),))
+            yield row
+        if self.config.get("campaign_ids"):
+            return  # a backfill's list is not the account's: it says nothing of the others
+        client = self.config.get("client_id")
+        scope = "account" if client is None else f"client_id {client}"
+        gone = gone_keys(scope_keys(self.stream_state, scope), listed)
+        if gone and client is not None:
+            # Gone from the client's list may mean moved to another client: only a campaign
+            # the account's list no longer holds is deleted.
+            account = {str(row.get("id")) for row in self._account_list(per_client=False)}
+            gone = [key for key in gone if str(key[0]) not in account]
+        deleted_at = format_timestamp(self.run.started_at)
+        for key in gone:
+            self.logger.info("campaigns: campaign %s is no longer listed: sent as deleted.",
+                             key[0])
+            yield tombstone(self.primary_keys, key, deleted_at)
+        keep_scope_keys(self.stream_state, scope, listed)
+        self.state_manager.is_flushed = False
+
+    @override
     def fetch_listing(self) -> list[dict[str, Any]]:
         """The account's campaigns, filtered by ``client_id`` and ``campaign_ids``."""
         rows = self._account_list()
@@ -105,10 +140,10 @@ class CampaignsStream(ListedOnceStream):
             )
         return [row for row in rows if row.get("id") in set(wanted)]
 
-    def _account_list(self) -> list[dict[str, Any]]:
-        """``GET /campaigns`` (of ``client_id``, if set)."""
+    def _account_list(self, *, per_client: bool = True) -> list[dict[str, Any]]:
+        """``GET /campaigns`` (of ``client_id``, if set and ``per_client``)."""
         params = {}
-        if self.config.get("client_id") is not None:
+        if per_client and self.config.get("client_id") is not None:
             params["client_id"] = self.config["client_id"]
         call = self.call(None, params)
         return list_payload(self.fetch(call), call.what)
@@ -146,6 +181,7 @@ class CampaignSequencesStream(CampaignChildStream):
     name = "campaign_sequences"
     path = "/campaigns/{campaign_id}/sequences"
     primary_keys = ("campaign_id", "id")
+    keeps_tombstones = True
     field_aliases = {"seq_variants": "sequence_variants"}
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -173,6 +209,7 @@ class CampaignSequencesStream(CampaignChildStream):
                 )
             ),
         ),
+        DELETED_AT_PROPERTY,
     )
 
     @override
@@ -190,13 +227,18 @@ class CampaignEmailAccountsStream(CampaignChildStream):
     path = "/campaigns/{campaign_id}/email-accounts"
     carries_mailboxes = True
     primary_keys = ("campaign_id", "id")
-    schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
+    keeps_tombstones = True
+    schema = record_schema(
+        th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES,
+        DELETED_AT_PROPERTY,
+    )
 
 
 class CampaignWebhooksStream(CampaignChildStream):
     name = "campaign_webhooks"
     path = "/campaigns/{campaign_id}/webhooks"
     primary_keys = ("campaign_id", "id")
+    keeps_tombstones = True
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("id", ID, required=True),
@@ -207,6 +249,7 @@ class CampaignWebhooksStream(CampaignChildStream):
         th.Property("email_campaign_id", ID),
         th.Property("event_types", th.ArrayType(TEXT)),
         th.Property("categories", th.ArrayType(TEXT)),
+        DELETED_AT_PROPERTY,
     )
 
 

@@ -223,3 +223,42 @@ def test_a_campaign_the_list_no_longer_holds_is_deleted_and_the_version_goes_out
     sent = sync_stream(tap, "campaign_webhooks")
     assert {r["campaign_id"] for r in records(sent)} == {11, 12}
     assert activated(sent)
+
+
+# --- tombstones: what a complete answer no longer holds -------------------------------------
+
+def last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return [m["value"] for m in messages if m["type"] == "STATE"][-1]
+
+
+def test_a_webhook_removed_from_a_live_campaign_gets_a_tombstone(requests_mock):
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:1])
+    hooks = requests_mock.get(f"{BASE}/campaigns/11/webhooks", json=[
+        {"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    first = sync_stream(make_tap(), "campaign_webhooks")
+    assert [r.get("_sdc_deleted_at") for r in records(first)] == [None, None]
+    hooks.reset()
+    requests_mock.get(f"{BASE}/campaigns/11/webhooks", json=[{"id": 2, "name": "b"}])
+    tap = TapSmartlead(config=dict(make_tap().config), state=last_state(first),
+                       parse_env_config=False)
+    second = records(sync_stream(tap, "campaign_webhooks"))
+    assert [(r["id"], r.get("_sdc_deleted_at") is not None) for r in second] == [
+        (2, False), (1, True)]
+    # a transient `{}` twice for a listed campaign: no tombstone, nothing forgotten
+    requests_mock.get(f"{BASE}/campaigns/11/webhooks", json={})
+    third = sync_stream(TapSmartlead(config=dict(make_tap().config), state=last_state(first),
+                                     parse_env_config=False), "campaign_webhooks")
+    assert records(third) == []
+
+
+def test_a_campaign_no_longer_listed_gets_a_tombstone_and_a_moved_one_does_not(requests_mock):
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS)
+    first = sync_stream(make_tap(client_id=5), "campaigns")
+    # 12 moved to another client (still in the account's list), 13 deleted
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:2])
+    requests_mock.get(f"{BASE}/campaigns?client_id=5", json=CAMPAIGNS[:1])
+    tap = TapSmartlead(config=dict(make_tap(client_id=5).config), state=last_state(first),
+                       parse_env_config=False)
+    second = records(sync_stream(tap, "campaigns"))
+    assert [(r["id"], r.get("_sdc_deleted_at") is not None) for r in second] == [
+        (11, False), (13, True)]
