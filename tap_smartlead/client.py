@@ -23,7 +23,13 @@ from tap_smartlead.fanout import ordered_map
 from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream
 from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import EXTRA_FIELDS
-from tap_smartlead.tombstones import gone_keys, keep_scope_keys, key_of, scope_keys, tombstone
+from tap_smartlead.tombstones import (
+    DELETED_AT,
+    gone_keys,
+    keep_scope_keys,
+    scope_keys,
+    tombstone,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -117,6 +123,16 @@ class SmartleadStream(HttpStream):
                 "and kept as sent in %s (warned once per field).",
                 self.name, type(value).__name__, name, EXTRA_FIELDS,
             )
+
+    @override
+    def _generate_record_messages(self, record: dict[str, Any]) -> Iterator[Any]:
+        """A tombstone carries no table version: a target's version swap removes it with the
+        rest of the old version (hard delete), so it never outlives a complete sync."""
+        tombstoned = record.get(DELETED_AT) is not None
+        for message in super()._generate_record_messages(record):
+            if tombstoned:
+                message.version = None
+            yield message
 
     @override
     def _increment_stream_state(
@@ -272,11 +288,7 @@ class SmartleadStream(HttpStream):
                 # A `200 {}` or 404 twice for a parent the list still holds: the live API's odd
                 # answer, not a deletion. Nothing read, so no version (its rows must stay).
                 self.runtime.note_skipped(self.name, context)
-                self.logger.warning(
-                    "%s: %s answered as if deleted, but the campaign list still holds it: its "
-                    "rows stay as last sent and the next run reads it again.",
-                    self.name, describe(context),
-                )
+                self.runtime.report_still_listed(self.logger, self.name, describe(context))
             else:
                 self.runtime.report_missing(self.logger, self.name, describe(context))
                 if self.keeps_tombstones:  # the campaign is gone, and its rows with it
@@ -302,7 +314,7 @@ class SmartleadStream(HttpStream):
         emitted: list[tuple[Any, ...]] = []
         for row in self.emit_once(self.partition_records(context, answers)):
             if self.keeps_tombstones:
-                emitted.append(key_of(row, self.primary_keys or ()))
+                emitted.append(self.raw_key(row))
             yield row
         if self._gaps:
             state.clear()
@@ -385,11 +397,19 @@ class SmartleadStream(HttpStream):
 
     def _key_value(self, row: Mapping[str, Any], name: str) -> str | None:
         """A primary-key field's value as text, under its name or an alias of it."""
+        value = self._raw_key_field(row, name)
+        return None if value is None else str(value)
+
+    def _raw_key_field(self, row: Mapping[str, Any], name: str) -> Any:
         value = row.get(name)
         if value is None:
             value = next((row[alias] for alias, target in self.field_aliases.items()
                           if target == name and row.get(alias) is not None), None)
-        return None if value is None else str(value)
+        return value
+
+    def raw_key(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A row's primary key as the API sent it (a field under an alias found too)."""
+        return tuple(self._raw_key_field(row, name) for name in self.primary_keys or ())
 
     def _next_prefetched(self, context: Context) -> Any:
         if self._partition_finished and self.replication_key:

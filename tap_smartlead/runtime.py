@@ -89,6 +89,21 @@ class SharedRuntime:
             parent,
         )
 
+    def report_still_listed(self, logger: logging.Logger, stream: str, parent: str) -> None:
+        """One warning per parent for the whole run: it answered as a deleted one does, but
+        the list, read again, still holds it (the live API's transient answer)."""
+        if parent in self._missing:
+            logger.info("Skipping %s for %s this run: it answered as if deleted.", stream, parent)
+            return
+        self._missing.add(parent)
+        logger.warning(
+            "Skipping %s this run (and its other streams): it answered as if deleted after it "
+            "was listed (the API answered 404, an empty object or an empty body twice), but "
+            "the campaign list still holds it: its rows stay as last sent and the next run "
+            "reads it again.",
+            parent,
+        )
+
     def offer(self, kind: str, key: object, answer: object) -> None:
         """Leave an answer for the stream that takes ``kind`` answers, unless it has already
         been for ``key`` (then it asked for itself, and nothing is kept for nobody)."""

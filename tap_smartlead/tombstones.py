@@ -13,7 +13,7 @@ targets (target-postgres) and target-duckdb (``add_metadata_columns``) carry a r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from singer_sdk import typing as th
@@ -31,10 +31,6 @@ DELETED_AT_PROPERTY = th.Property(
 )
 
 Key = tuple[Any, ...]
-
-
-def key_of(row: Mapping[str, Any], names: Sequence[str]) -> Key:
-    return tuple(row.get(name) for name in names)
 
 
 def gone_keys(before: Iterable[Sequence[Any]], now: Iterable[Key]) -> list[Key]:

@@ -27,6 +27,7 @@ from typing_extensions import override
 from tap_smartlead.activity import FINGERPRINT_KEY
 from tap_smartlead.analytics_payloads import analytics_rows, day_of_label
 from tap_smartlead.client import PartitionUnavailable, SmartleadStream
+from tap_smartlead.coercion import format_timestamp
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
@@ -39,6 +40,14 @@ from tap_smartlead.rate_limit import RateLimiter, ServerVerdict, parse_verdict
 from tap_smartlead.route_limits import route_limiter
 from tap_smartlead.schemas import COUNT, DATE, ID, TEXT, email_counts, record_schema
 from tap_smartlead.streams.mailboxes import EmailAccountsStream
+from tap_smartlead.tombstones import (
+    DELETED_AT_PROPERTY,
+    EMITTED_KEYS,
+    gone_keys,
+    keep_scope_keys,
+    scope_keys,
+    tombstone,
+)
 
 # The longest range asked of a per-day route (no maximum is documented; one client splits at 30).
 MAX_RANGE_DAYS = 30
@@ -191,13 +200,51 @@ class DailyAnalyticsStream(RouteLimitedStream):
                     self.name, call.params["start_date"], outcome, self.path,
                 )
                 return
-            yield from sorted(outcome, key=self.order)
+            rows = sorted(outcome, key=self.order)
+            yield from rows
+            if self.tombstones_by_day:
+                yield from self._day_tombstones(call, rows)
             # Every row up to the range's last day is written: the bookmark may move there
             # even when that day had none (a quiet day is not re-read the next run).
             self._increment_stream_state(
                 {self.replication_key: call.params["end_date"]}, context=None
             )
             self.progress.partition_done(self.name)
+
+    @property
+    def tombstones_by_day(self) -> bool:
+        """A day's answer is complete for that day: a key (a campaign, a mailbox, a client, a
+        reply category) it held on an earlier run and no longer holds is gone from that day
+        (a reply re-categorised moves its count to another key). Not for one row per day."""
+        return tuple(self.primary_keys or ()) != ("date",)
+
+    def _day_tombstones(self, call: ApiCall, rows: list[dict[str, Any]]) -> Iterator[dict]:
+        """After a range's answer: a tombstone for each key of its days emitted on an earlier
+        run and not in this answer. The state keeps each day's keys for the look-back days
+        only (older days are never read again)."""
+        state = self.stream_state
+        oldest = self.first_day().isoformat()
+        for day in [d for d in state.get(EMITTED_KEYS, {}) if d < oldest]:
+            keep_scope_keys(state, day, None)
+        names = tuple(self.primary_keys or ())
+        by_day: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_day.setdefault(str(row.get("date")), []).append(self.raw_key(row))
+        deleted_at = format_timestamp(self.run.started_at)
+        day = dt.date.fromisoformat(call.params["start_date"])
+        last = dt.date.fromisoformat(call.params["end_date"])
+        while day <= last:
+            scope = day.isoformat()
+            found = by_day.get(scope, [])
+            gone = gone_keys(scope_keys(state, scope), found)
+            if gone:
+                self.logger.info("%s: %d key(s) of %s are no longer in the API's answer for "
+                                 "that day; sent as deleted.", self.name, len(gone), scope)
+            for key in gone:
+                yield tombstone(names, key, deleted_at)
+            keep_scope_keys(state, scope, found or None)
+            day += dt.timedelta(days=1)
+        self.state_manager.is_flushed = False
 
     def order(self, row: dict[str, Any]) -> tuple[str, ...]:
         return (str(row.get("date")), *(str(row.get(k)) for k in self.primary_keys or ()))
@@ -254,6 +301,7 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
             "unique_open_count",
         ),
         *rates("open_rate", "reply_rate", "bounce_rate", "positive_reply_rate"),
+        DELETED_AT_PROPERTY,
     )
 
 
@@ -275,6 +323,7 @@ class MailboxDailyStatsStream(DailyAnalyticsStream):
             "unique_open_count",
         ),
         *rates("open_rate", "reply_rate", "bounce_rate"),
+        DELETED_AT_PROPERTY,
     )
 
     _ids: dict[str, int] | None = None
@@ -309,6 +358,7 @@ class ClientDailyStatsStream(DailyAnalyticsStream):
             "unique_open_count",
         ),
         th.Property("client_health", TEXT, description="As the API sends it (no unit known)."),
+        DELETED_AT_PROPERTY,
     )
 
 
@@ -326,6 +376,7 @@ class ReplyCategoryDailyStream(DailyAnalyticsStream):
         th.Property("sentiment_type", TEXT, description="positive, negative or null."),
         th.Property("total_response", COUNT),
         th.Property("percentage", RATE, description="Percent of the day's replies."),
+        DELETED_AT_PROPERTY,
     )
 
 

@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 from typing import Any
 
 import pytest
+import time_machine
 
 from tap_smartlead import http_client
 from tap_smartlead.tap import TapSmartlead
@@ -262,3 +263,36 @@ def test_a_campaign_no_longer_listed_gets_a_tombstone_and_a_moved_one_does_not(r
     second = records(sync_stream(tap, "campaigns"))
     assert [(r["id"], r.get("_sdc_deleted_at") is not None) for r in second] == [
         (11, False), (13, True)]
+
+
+# --- account-wide daily tables: a day's answer is complete for that day ---------------------
+
+CATEGORY = "/analytics/lead/category-wise-response"
+
+
+def categories(*names: str) -> dict[str, Any]:
+    return {"ok": True, "data": {"lead_responses_by_category": {"leadResponseGrouping": [
+        {"name": name, "sentiment_type": "positive", "total_response": 1} for name in names]}}}
+
+
+def test_a_key_a_day_no_longer_holds_gets_a_tombstone(requests_mock):
+    config = {"start_date": "2026-03-01T00:00:00Z", "analytics_lookback_days": 2}
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:1])
+    requests_mock.get(f"{BASE}{CATEGORY}", json=categories("Interested", "Meeting Request"))
+    with time_machine.travel("2026-03-03 12:00:00Z", tick=False):
+        first = sync_stream(make_tap(**config), "reply_category_daily")
+    assert {(r["date"], r["name"]) for r in records(first)} == {
+        (day, name) for day in ("2026-03-01", "2026-03-02", "2026-03-03")
+        for name in ("Interested", "Meeting Request")}
+    # a reply re-categorised: the day's answer now has one category
+    requests_mock.get(f"{BASE}{CATEGORY}", json=categories("Interested"))
+    with time_machine.travel("2026-03-04 12:00:00Z", tick=False):
+        tap = TapSmartlead(config=dict(make_tap(**config).config), state=last_state(first),
+                           parse_env_config=False)
+        second = sync_stream(tap, "reply_category_daily")
+    deleted = {(r["date"], r["name"]) for r in records(second) if r.get("_sdc_deleted_at")}
+    # the days re-read (two days of look-back before the bookmark, 03-03): the gone key leaves
+    assert deleted == {(day, "Meeting Request")
+                       for day in ("2026-03-01", "2026-03-02", "2026-03-03")}
+    kept = last_state(second)["bookmarks"]["reply_category_daily"]["emitted_keys"]
+    assert min(kept) >= "2026-03-01" and len(kept) <= 4  # bounded: the look-back days only
