@@ -284,14 +284,16 @@ class SmartleadStream(HttpStream):
             return
         prefetched = self._next_prefetched(context)
         if prefetched is MISSING:
-            if self.parent_still_listed(context):
-                # A `200 {}` or 404 twice for a parent the list still holds: the live API's odd
-                # answer, not a deletion. Nothing read, so no version (its rows must stay).
+            listed = self.parent_still_listed(context)
+            if listed is not False:
+                # A `200 {}` or 404 twice for a parent the list still holds (or that is not
+                # re-listed: a mailbox): nothing read, so no version; its rows must stay.
                 self.runtime.note_skipped(self.name, context)
+            if listed:  # the live API's odd answer, not a deletion
                 self.runtime.report_still_listed(self.logger, self.name, describe(context))
             else:
                 self.runtime.report_missing(self.logger, self.name, describe(context))
-                if self.keeps_tombstones:  # the campaign is gone, and its rows with it
+                if listed is False and self.keeps_tombstones:  # gone, and its rows with it
                     yield from self._tombstones(context, [])
             self.progress.partition_done(self.name)
             return
@@ -348,13 +350,14 @@ class SmartleadStream(HttpStream):
         keep_scope_keys(self.stream_state, scope, emitted or None)
         self.state_manager.is_flushed = False
 
-    def parent_still_listed(self, context: Context) -> bool:
+    def parent_still_listed(self, context: Context) -> bool | None:
         """Whether the parent of a partition that answered as deleted is still listed: the
-        campaign list is read again (once per run) to tell a deletion from an odd answer. A
-        mailbox is not re-listed: it counts as still there (its rows stay)."""
+        campaign list is read again (once per run) to tell a deletion from an odd answer.
+        None for a mailbox, which is not re-listed: taken as deleted, but its rows stay this
+        run (the stream sends no version)."""
         if "campaign_id" in context:
             return self.run.campaign_still_listed(context["campaign_id"])
-        return True
+        return None
 
     def partition_unavailable(self, context: Context, error: Exception) -> None:
         """A partition whose first answer failed in a way the stream survives (its rows stay,

@@ -4,8 +4,10 @@ table's new version without it.
 
 - target-postgres (meltano.yml: activate_version true): the deleted campaign's rows get
   `_sdc_deleted_at`, the others stay null; with `hard_delete: true` the rows are removed.
-- target-duckdb 0.8.0 ignores the message: the row stays, unmarked (so does every row the API
-  no longer lists; the dbt staging drops children of campaigns that are gone, not the campaign).
+- target-duckdb 0.8.0 ignores the message: the row stays; the tap's tombstone (the campaign
+  again, with `_sdc_deleted_at`, since its state says it listed it before) marks it, and the
+  dbt staging drops it and its children.
+- With the message off, target-postgres keeps the row, marked by the same tombstone.
 
 Snowflake's loader is checked in test_target_snowflake.py (its venv lives there).
 """
@@ -87,20 +89,21 @@ def test_target_postgres_with_hard_delete_removes_them(loaded, table):
     assert postgres_rows(loaded["postgres"], "av_hard", table) == dict.fromkeys(KEPT, False)
 
 
-def test_without_the_message_target_postgres_keeps_the_deleted_campaign(loaded):
+def test_without_the_message_target_postgres_keeps_the_deleted_campaign_as_a_tombstone(loaded):
     marked = postgres_rows(loaded["postgres"], "av_off", "campaigns")
-    assert marked == dict.fromkeys({*KEPT, DELETED}, False)
+    assert marked == {**dict.fromkeys(KEPT, False), DELETED: True}
 
 
-def test_target_duckdb_ignores_activate_version_and_keeps_the_row(loaded):
+def test_target_duckdb_ignores_activate_version_and_keeps_the_row_marked_by_a_tombstone(
+        loaded):
     with duckdb.connect(str(loaded["duckdb"]), read_only=True) as conn:
         ids = {int(row[0]) for row in conn.execute("SELECT id FROM smartlead.campaigns").fetchall()}
         columns = {row[0] for row in conn.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = 'smartlead' AND table_name = 'campaigns'").fetchall()}
     assert ids == {*KEPT, DELETED}
-    if "_sdc_deleted_at" in columns:
-        with duckdb.connect(str(loaded["duckdb"]), read_only=True) as conn:
-            marked = conn.execute("SELECT count(*) FROM smartlead.campaigns "
-                                  "WHERE _sdc_deleted_at IS NOT NULL").fetchone()[0]
-        assert marked == 0
+    assert "_sdc_deleted_at" in columns
+    with duckdb.connect(str(loaded["duckdb"]), read_only=True) as conn:
+        marked = {int(row[0]) for row in conn.execute(
+            "SELECT id FROM smartlead.campaigns WHERE _sdc_deleted_at IS NOT NULL").fetchall()}
+    assert marked == {DELETED}
