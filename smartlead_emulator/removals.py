@@ -29,3 +29,20 @@ def remove_child(ds: Dataset, campaign_id: int, kind: str, child_id: int) -> dic
             raise KeyError(child_id)
         children.remove(found)
         return {"campaign_id": campaign_id, "removed": kind, "id": child_id}
+
+
+CATEGORY_ROUTE = re.compile(r"^/_emulator/categories/(\d+)/move-to/(\d+)$")
+
+
+def recategorise(ds: Dataset, old: int, new: int) -> dict[str, Any]:
+    """Move every lead (in every campaign) of category ``old`` to ``new``, as a user
+    re-categorising replies does: the replies' counts move to the new category on the days
+    they were received (`/analytics/lead/category-wise-response`)."""
+    with ds.lock:
+        moved = 0
+        for campaign in ds.campaigns:
+            for entry in campaign.leads:
+                if entry.category_id == old:
+                    entry.category_id = new
+                    moved += 1
+        return {"moved": moved, "from": old, "to": new}

@@ -340,6 +340,10 @@ class Handler(BaseHTTPRequestHandler):
             except KeyError:
                 return json_answer(404, {"error": f"nothing to delete at {path}"})
             return json_answer(200, removed)
+        moving = removals.CATEGORY_ROUTE.match(path)
+        if method == "POST" and moving:
+            return json_answer(200, removals.recategorise(
+                dataset, int(moving.group(1)), int(moving.group(2))))
         if action == ("GET", "/_emulator/dataset") and emulator.examples:
             return json_answer(200, {"now": fmt_now(dataset.now), "shapes": "seed-examples",
                                      "examples": emulator.examples})

@@ -148,6 +148,10 @@ class EmulatorProcess:
         return self._control(
             "POST", f"/campaigns/{int(campaign_id)}/{kind}/{int(child_id)}/delete", {})
 
+    def recategorise(self, old: int, new: int) -> dict[str, Any]:
+        """Move every lead of category ``old`` to category ``new``."""
+        return self._control("POST", f"/categories/{int(old)}/move-to/{int(new)}", {})
+
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 

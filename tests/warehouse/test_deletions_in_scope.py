@@ -260,3 +260,56 @@ def test_a_webhook_step_and_mailbox_taken_off_a_campaign_leave_staging(
     # the campaign's other rows stay
     assert any(key[0] == removed.step[0] for key in staging["stg_smartlead__campaign_sequences"])
     assert "/".join(removed.step) not in removed.marts[schema]["step_variant_performance"]
+
+
+# --- a reply re-categorised on a day already loaded -----------------------------------------
+
+def category_counts(rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    return {(str(r["date"])[:10], str(r["name"])): int(r["total_response"]) for r in rows
+            if int(r["total_response"] or 0)}
+
+
+@pytest.fixture(scope="module")
+def recategorised(meltano_project: MeltanoProject,
+                  postgres: PostgresServer) -> Iterator[dict[str, Any]]:
+    """reply_category_daily loaded, the leads of one category moved to another, loaded again
+    (every day re-read: the look-back covers the start date)."""
+    start = start_date_days_ago(20)
+    settings = {"start_date": start, "analytics_lookback_days": 30}
+    select = json.dumps(["reply_category_daily.*"])
+    with EmulatorProcess(seed=26, campaigns=4, leads_per_campaign=30, mailboxes=4,
+                         rate_limit="none") as emu:
+        env = {**meltano_tap_env({**tap_config(emu, start), **settings}),
+               "TAP_SMARTLEAD__SELECT": select, **postgres.target_env("recat")}
+
+        def api_counts() -> dict[tuple[str, str], int]:
+            today = emu.dataset()["now"][:10]
+            truth = emu.analytics(start_date=start, end_date=today, timezone="UTC")
+            return category_counts(truth["category_days"])
+
+        meltano_project.run("run", "--state-id-suffix", "recat", "tap-smartlead",
+                            "target-postgres", env=env)
+        before = api_counts()
+        names = {c["name"]: c["id"] for c in emu.dataset()["categories"]}
+        busiest = max({name for _, name in before} & set(names),
+                      key=lambda n: sum(v for (_, name), v in before.items() if name == n))
+        target = next(cid for name, cid in names.items() if name not in {n for _, n in before})
+        emu.recategorise(names[busiest], target)
+        after = api_counts()
+        meltano_project.run("run", "--state-id-suffix", "recat", "tap-smartlead",
+                            "target-postgres", env=env)
+        with postgres.connect() as conn:
+            rows = conn.execute(
+                'SELECT "date", name, total_response FROM recat.reply_category_daily '
+                'WHERE "_sdc_deleted_at" IS NULL').fetchall()
+        loaded = category_counts(
+            [{"date": r[0], "name": r[1], "total_response": r[2]} for r in rows])
+        yield {"before": before, "after": after, "loaded": loaded, "moved": busiest}
+
+
+def test_a_recategorised_reply_leaves_its_old_category_on_every_day(recategorised):
+    assert recategorised["before"] != recategorised["after"], "nothing moved"
+    assert not any(name == recategorised["moved"] for _, name in recategorised["after"])
+    print(f"reply_category_daily: {len(recategorised['loaded'])} live rows with replies, "
+          f"the API {len(recategorised['after'])}")
+    assert recategorised["loaded"] == recategorised["after"]
