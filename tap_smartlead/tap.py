@@ -199,7 +199,9 @@ class TapSmartlead(Tap):
             default=True,
             description="Full-table streams send ACTIVATE_VERSION after their records, so a "
             "target that honours it removes (or marks with _sdc_deleted_at) the rows the API "
-            "no longer lists, such as a deleted campaign's (docs/meltano.md). false: never.",
+            "no longer lists; only from a run that covers the whole account and read every "
+            "campaign whole (never one narrowed by client_id or campaign_ids). Deletions in any "
+            "scope also arrive as tombstones (docs/meltano.md). false: never.",
         ),
         th.Property(
             "max_concurrency",
