@@ -242,9 +242,13 @@ def test_a_webhook_removed_from_a_live_campaign_gets_a_tombstone(requests_mock):
     requests_mock.get(f"{BASE}/campaigns/11/webhooks", json=[{"id": 2, "name": "b"}])
     tap = TapSmartlead(config=dict(make_tap().config), state=last_state(first),
                        parse_env_config=False)
-    second = records(sync_stream(tap, "campaign_webhooks"))
+    sent = sync_stream(tap, "campaign_webhooks")
+    second = records(sent)
     assert [(r["id"], r.get("_sdc_deleted_at") is not None) for r in second] == [
         (2, False), (1, True)]
+    # the tombstone carries no table version: a later version swap removes it (hard delete)
+    versions = [m.get("version") for m in sent if m["type"] == "RECORD"]
+    assert versions[0] is not None and versions[1] is None
     # a transient `{}` twice for a listed campaign: no tombstone, nothing forgotten
     requests_mock.get(f"{BASE}/campaigns/11/webhooks", json={})
     third = sync_stream(TapSmartlead(config=dict(make_tap().config), state=last_state(first),
