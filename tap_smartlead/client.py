@@ -338,16 +338,16 @@ class SmartleadStream(HttpStream):
     ) -> Iterator[dict[str, Any]]:
         """After a complete answer for ``context`` (``emitted``: its keys; none for a parent
         the list no longer holds): a tombstone for each key emitted last time and gone now."""
-        scope = describe(context)
-        names = self.primary_keys or ()
-        gone = gone_keys(scope_keys(self.stream_state, scope), emitted)
+        scope = ",".join(str(value) for value in context.values())
+        names = tuple(self.primary_keys or ())
+        gone = gone_keys(scope_keys(self.stream_state, scope, context, names), emitted)
         deleted_at = format_timestamp(self.run.started_at)
         if gone:
             self.logger.info("%s: %d row(s) of %s are gone from the API; sent as deleted.",
-                             self.name, len(gone), scope)
+                             self.name, len(gone), describe(context))
         for key in gone:
             yield tombstone(names, key, deleted_at)
-        keep_scope_keys(self.stream_state, scope, emitted or None)
+        keep_scope_keys(self.stream_state, scope, emitted or None, context, names)
         self.state_manager.is_flushed = False
 
     def parent_still_listed(self, context: Context) -> bool | None:

@@ -13,7 +13,7 @@ targets (target-postgres) and target-duckdb (``add_metadata_columns``) carry a r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from singer_sdk import typing as th
@@ -45,14 +45,29 @@ def tombstone(names: Sequence[str], key: Sequence[Any], deleted_at: str) -> dict
     return {**dict(zip(names, key, strict=True)), DELETED_AT: deleted_at}
 
 
-def scope_keys(state: dict[str, Any], scope: str) -> list[list[Any]]:
-    return list(state.get(EMITTED_KEYS, {}).get(scope, []))
+def scope_keys(
+    state: Mapping[str, Any], scope: str, fixed: Mapping[str, Any], names: Sequence[str]
+) -> list[Key]:
+    """The keys kept for ``scope``, whole again: ``fixed`` holds the key fields the scope
+    itself gives (a campaign's id, a day), which are not stored with each key."""
+    free = [name for name in names if name not in fixed]
+    keys = []
+    for item in state.get(EMITTED_KEYS, {}).get(scope, []):
+        values = dict(zip(free, item if len(free) > 1 else [item], strict=True))
+        keys.append(tuple(fixed[name] if name in fixed else values[name] for name in names))
+    return keys
 
 
-def keep_scope_keys(state: dict[str, Any], scope: str, keys: Iterable[Key] | None) -> None:
-    """Remember the keys of ``scope`` (None: forget the scope)."""
+def keep_scope_keys(
+    state: dict[str, Any], scope: str, keys: Iterable[Key] | None,
+    fixed: Mapping[str, Any] | None = None, names: Sequence[str] = (),
+) -> None:
+    """Remember the keys of ``scope`` (None: forget the scope), without the fields ``fixed``
+    by the scope: one value per key when one field is left, so the state stays small."""
     kept = state.setdefault(EMITTED_KEYS, {})
     if keys is None:
         kept.pop(scope, None)
-    else:
-        kept[scope] = [list(key) for key in keys]
+        return
+    free = [i for i, name in enumerate(names) if name not in (fixed or {})]
+    kept[scope] = [key[free[0]] if len(free) == 1 else [key[i] for i in free]
+                   for key in keys]

@@ -236,13 +236,14 @@ class DailyAnalyticsStream(RouteLimitedStream):
         while day <= last:
             scope = day.isoformat()
             found = by_day.get(scope, [])
-            gone = gone_keys(scope_keys(state, scope), found)
+            fixed = {"date": scope}
+            gone = gone_keys(scope_keys(state, scope, fixed, names), found)
             if gone:
                 self.logger.info("%s: %d key(s) of %s are no longer in the API's answer for "
                                  "that day; sent as deleted.", self.name, len(gone), scope)
             for key in gone:
                 yield tombstone(names, key, deleted_at)
-            keep_scope_keys(state, scope, found or None)
+            keep_scope_keys(state, scope, found or None, fixed, names)
             day += dt.timedelta(days=1)
         self.state_manager.is_flushed = False
 

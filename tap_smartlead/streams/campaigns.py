@@ -109,7 +109,7 @@ class CampaignsStream(ListedOnceStream):
             return  # a backfill's list is not the account's: it says nothing of the others
         client = self.config.get("client_id")
         scope = "account" if client is None else f"client_id {client}"
-        gone = gone_keys(scope_keys(self.stream_state, scope), listed)
+        gone = gone_keys(scope_keys(self.stream_state, scope, {}, self.primary_keys), listed)
         if gone and client is not None:
             # Gone from the client's list may mean moved to another client: only a campaign
             # the account's list no longer holds is deleted.
@@ -120,7 +120,7 @@ class CampaignsStream(ListedOnceStream):
             self.logger.info("campaigns: campaign %s is no longer listed: sent as deleted.",
                              key[0])
             yield tombstone(self.primary_keys, key, deleted_at)
-        keep_scope_keys(self.stream_state, scope, listed)
+        keep_scope_keys(self.stream_state, scope, listed, {}, self.primary_keys)
         self.state_manager.is_flushed = False
 
     @override

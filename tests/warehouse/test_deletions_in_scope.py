@@ -174,6 +174,7 @@ class Removed:
     staging: dict[str, Keys] = field(default_factory=dict)  # schema -> staging keys
     marts: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     dbt_output: dict[str, str] = field(default_factory=dict)
+    dbt_failed: dict[str, list[str]] = field(default_factory=dict)
 
 
 STAGING = {
@@ -218,7 +219,9 @@ def removed(meltano_project: MeltanoProject, postgres: PostgresServer,
                 "--select", "staging", "smartlead__campaign_performance",
                 "smartlead__step_variant_performance", timeout=600)
             result.dbt_output[schema] = dbt.output
-            result.staging[schema], result.marts[schema] = read_models(postgres, schema)
+            result.dbt_failed[schema] = [n for n in dbt.failed() if dbt.results[n] != "warn"]
+            if dbt.returncode == 0 or dbt.results:
+                result.staging[schema], result.marts[schema] = read_models(postgres, schema)
     yield result
 
 
@@ -237,6 +240,11 @@ def read_models(postgres: PostgresServer, schema: str) -> tuple[Keys, dict[str, 
                 f'SELECT campaign_id, sequence_id FROM "{schema}_dbt_marts".'
                 '"smartlead__step_variant_performance"')}
     return staging, marts
+
+
+@pytest.mark.parametrize("schema", ["del_plain", "del_client"])
+def test_dbt_builds_on_the_tombstoned_tables(removed: Removed, schema: str):
+    assert not removed.dbt_failed[schema], removed.dbt_output[schema][-6000:]
 
 
 @pytest.mark.parametrize("schema", ["del_plain", "del_client"])
