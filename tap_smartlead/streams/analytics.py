@@ -223,7 +223,9 @@ class DailyAnalyticsStream(RouteLimitedStream):
         run and not in this answer. The state keeps each day's keys for the look-back days
         only (older days are never read again)."""
         state = self.stream_state
-        oldest = self.first_day().isoformat()
+        # The next run re-reads from (its bookmark, today at the latest) - look-back days.
+        lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+        oldest = (dt.datetime.now(self.zone).date() - lookback).isoformat()
         for day in [d for d in state.get(EMITTED_KEYS, {}) if d < oldest]:
             keep_scope_keys(state, day, None)
         names = tuple(self.primary_keys or ())

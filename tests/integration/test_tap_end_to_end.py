@@ -116,7 +116,9 @@ def test_state_is_small_and_keyed_by_campaign_and_mailbox(account):
     _, run, dataset = account
     state = run.last_state
     text = json.dumps(state)
-    assert len(text) < 6000
+    # About 1.2 KB of it are the keys tombstones are computed from (each campaign's webhooks,
+    # steps and mailboxes; the daily tables' keys of the look-back days only).
+    assert len(text) < 8000
     leads = state["bookmarks"]["lead_message_history"]["partitions"]
     assert {p["context"]["campaign_id"] for p in leads} == {c["id"] for c in dataset["campaigns"]}
     assert "partitions" not in state["bookmarks"]["campaign_sequences"]
