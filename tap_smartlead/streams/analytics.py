@@ -223,11 +223,6 @@ class DailyAnalyticsStream(RouteLimitedStream):
         run and not in this answer. The state keeps each day's keys for the look-back days
         only (older days are never read again)."""
         state = self.stream_state
-        # The next run re-reads from (its bookmark, today at the latest) - look-back days.
-        lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
-        oldest = (dt.datetime.now(self.zone).date() - lookback).isoformat()
-        for day in [d for d in state.get(EMITTED_KEYS, {}) if d < oldest]:
-            keep_scope_keys(state, day, None)
         names = tuple(self.primary_keys or ())
         by_day: dict[str, list[tuple[Any, ...]]] = {}
         for row in rows:
@@ -247,6 +242,12 @@ class DailyAnalyticsStream(RouteLimitedStream):
                 yield tombstone(names, key, deleted_at)
             keep_scope_keys(state, scope, found or None, fixed, names)
             day += dt.timedelta(days=1)
+        # The next run re-reads from its bookmark (today at the latest) less the look-back:
+        # older days' keys are never needed again.
+        lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+        oldest = (dt.datetime.now(self.zone).date() - lookback).isoformat()
+        for stale in [d for d in state.get(EMITTED_KEYS, {}) if d < oldest]:
+            keep_scope_keys(state, stale, None)
         self.state_manager.is_flushed = False
 
     def order(self, row: dict[str, Any]) -> tuple[str, ...]:
