@@ -64,7 +64,7 @@ from tap_smartlead.windows import API_MAX_WINDOW_DAYS, window_start
 DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 DEFAULT_START_DAYS_AGO = 90
 # Measured with `scripts/bench.py --sweep` (README): at 300 ms latency 2 workers already keep
-# the documented limit of older accounts (5 requests/s) busy; 8 holds it up to ~1.6 s per request at no memory cost.
+# the seed limit (5 requests/s) busy; 8 holds it up to ~1.6 s per request at no memory cost.
 DEFAULT_MAX_CONCURRENCY = 8
 
 STREAM_TYPES: list[type[Stream]] = [
@@ -227,8 +227,8 @@ class TapSmartlead(Tap):
             "analytics_requests_per_minute",
             th.IntegerType(minimum=1),
             description="A limit of each analytics route's own (Smartlead's API reference "
-            "lists 10 per minute on some), under the account's. Default: none (each route still learns its "
-            "own pace from its 429s).",
+            "lists 10 per minute on some), under the account's. Default: none (each route "
+            "still learns its own pace from its 429s).",
         ),
         th.Property(
             "progress_interval_seconds",
