@@ -22,6 +22,7 @@ from typing_extensions import override
 
 from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
+from tap_smartlead.descriptions import describe
 from tap_smartlead.errors import SmartleadError
 from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
@@ -253,7 +254,10 @@ class TapSmartlead(Tap):
     def discover_streams(self) -> list[Stream]:
         # .get: --discover does not validate the config, so api_key may be missing there.
         REDACTOR.add(self.config.get("api_key"))
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        streams = [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        for stream in streams:  # every property described (tap_smartlead/descriptions.py)
+            describe(stream.name, stream.schema)
+        return streams
 
     @cached_property
     def runtime(self) -> SharedRuntime:
