@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import sys
@@ -17,13 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.plugin_base import JSONSchemaValidator, _format_validation_error
 from typing_extensions import override
 
 from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.descriptions import describe
 from tap_smartlead.errors import SmartleadError
+from tap_smartlead.http_client import sync_starting
 from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
@@ -242,12 +244,17 @@ class TapSmartlead(Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = [readable(e) for e in super()._validate_config(raise_errors=False)]
+        # The SDK's own check, without its lines: it logs a warning (and, raising, each error
+        # and a summary on lines of their own); a config problem is one line from main().
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        errors = [
+            readable(_format_validation_error(error))
+            for error in JSONSchemaValidator(schema).iter_errors(self._config)
+        ]
         errors += settings_problems(self._config)
         if errors and raise_errors:
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
+            raise ConfigProblem(" ".join(errors))
         return errors
 
     @override
@@ -280,6 +287,8 @@ class TapSmartlead(Tap):
 
     @override
     def sync_all(self) -> None:
+        sync_starting()
+        _drop_superseded_error_lines()
         self.progress.start()
         try:
             super().sync_all()
@@ -334,6 +343,11 @@ class TapSmartlead(Tap):
             os._exit(128 + signum)
 
 
+class ConfigProblem(SmartleadError):
+    """Settings that cannot work, all named in one message (main() prints it as one line; not
+    the SDK's ConfigValidationError, which its command line logs line by line)."""
+
+
 def settings_problems(config: dict[str, Any]) -> list[str]:
     """Problems JSON Schema cannot express, each as one line naming the setting (types, ranges
     and defaults are the schema's: ``config_jsonschema``)."""
@@ -385,6 +399,27 @@ def readable(error: str) -> str:
             value, bound, name = found.groups()
             return template.format(name=name, bound=bound, value=value)
     return error
+
+
+class _SupersededErrorLine(logging.Filter):
+    """Drops the SDK's "An unhandled error occurred while syncing 'X'" when the error is the
+    tap's own: main() prints that error as one line naming the request that failed, while X
+    is only the stream that was running (the campaign list is read for every stream, so a bad
+    key or URL surfaced as an error "while syncing 'account_daily_stats'")."""
+
+    @override
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("An unhandled error occurred while syncing"):
+            return True
+        # Logged inside the SDK's `except`: the error being handled is the current one.
+        return not isinstance(sys.exc_info()[1], SmartleadError)
+
+
+def _drop_superseded_error_lines() -> None:
+    handlers = [*logging.getLogger().handlers, *logging.getLogger("tap-smartlead").handlers]
+    for handler in handlers:
+        if not any(isinstance(f, _SupersededErrorLine) for f in handler.filters):
+            handler.addFilter(_SupersededErrorLine())
 
 
 def close_runtimes() -> None:
