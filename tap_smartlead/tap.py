@@ -289,6 +289,7 @@ class TapSmartlead(Tap):
     def sync_all(self) -> None:
         sync_starting()
         _drop_superseded_error_lines()
+        self.progress.expect_streams(sum(1 for s in self.streams.values() if s.selected))
         self.progress.start()
         try:
             super().sync_all()
