@@ -402,15 +402,26 @@ def readable(error: str) -> str:
     return error
 
 
-class _SupersededErrorLine(logging.Filter):
+class _SupersededSdkLines(logging.Filter):
     """Drops the SDK's "An unhandled error occurred while syncing 'X'" when the error is the
     tap's own: main() prints that error as one line naming the request that failed, while X
     is only the stream that was running (the campaign list is read for every stream, so a bad
-    key or URL surfaced as an error "while syncing 'account_daily_stats'")."""
+    key or URL surfaced as an error "while syncing 'account_daily_stats'").
+
+    Also drops the SDK's "Stream is assumed to be unsorted, progress is not resumable if
+    interrupted", logged every run for the daily analytics streams: they are unsorted on
+    purpose (each run re-reads the look-back days before the bookmark), their bookmark is the
+    last day read, written when the stream ends, and the README's Limits say what an interrupt
+    costs them (the days re-read from the previous bookmark, keyed by day: never doubled). A
+    warning on every healthy run is noise that teaches users to skip warnings.
+    """
 
     @override
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("An unhandled error occurred while syncing"):
+        message = str(record.msg)
+        if message.startswith("Stream is assumed to be unsorted"):
+            return False
+        if not message.startswith("An unhandled error occurred while syncing"):
             return True
         # Logged inside the SDK's `except`: the error being handled is the current one.
         return not isinstance(sys.exc_info()[1], SmartleadError)
@@ -419,8 +430,8 @@ class _SupersededErrorLine(logging.Filter):
 def _drop_superseded_error_lines() -> None:
     handlers = [*logging.getLogger().handlers, *logging.getLogger("tap-smartlead").handlers]
     for handler in handlers:
-        if not any(isinstance(f, _SupersededErrorLine) for f in handler.filters):
-            handler.addFilter(_SupersededErrorLine())
+        if not any(isinstance(f, _SupersededSdkLines) for f in handler.filters):
+            handler.addFilter(_SupersededSdkLines())
 
 
 def close_runtimes() -> None:
