@@ -5,7 +5,7 @@ Starts an emulator (the default account unless told otherwise), runs a full sync
 run: the emulator advances one day (new activity in its campaigns) and the analytics streams'
 bookmarks are moved back one day, as they would stand if the full sync had run yesterday (the
 tap's clock is the machine's). Prints, per analytics stream, the requests of both runs (the
-tap's own request metrics, one per HTTP request) next to the formula in docs/benchmarks.md:
+tap's own request metrics, one per HTTP request) next to the README's formula:
 
     full:  2 x ceil(D / 30) + 4 x D + sum over campaigns of ceil(mailboxes / 20)
     daily: 2 x ceil(W / 30) + 4 x W + the same sum over the campaigns with activity

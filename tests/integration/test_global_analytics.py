@@ -6,7 +6,7 @@ range, with the same figures. The emulator's own figures must agree with its sta
 (sends per day) and add up (campaigns and mailboxes to the account, clients to their
 campaigns). A second account answers 404 on every /analytics route: exit 0, one warning per
 analytics stream, every other stream as complete as on the first account. A daily run after
-one simulated day adds the requests the formula in docs/benchmarks.md says.
+one simulated day adds the requests the README's formula says.
 """
 
 from __future__ import annotations
