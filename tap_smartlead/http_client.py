@@ -411,9 +411,11 @@ class HttpStream(RESTStream[Any]):
         if _GAVE_UP.is_set():
             return  # the sync is ending: the one "Giving up" line was the last word
         # INFO: a retry is routine; the warning is the giving-up, once.
+        request = _request_name(details.get("args", ()))
         self.logger.info(
-            "Retrying %s (attempt %d of %d) in %.2fs after: %s",
-            _request_name(details.get("args", ())) or self.name,
+            "Retrying %s (%sattempt %d of %d) in %.2fs after: %s",
+            self.name,
+            f"{request}, " if request else "",
             details.get("tries", 0) + 1,
             MAX_TRIES,
             details.get("wait") or 0.0,
