@@ -1,7 +1,8 @@
 """What a user reads says nothing about how the project was built, and the README stays short.
 
-User-facing text: README.md, docs/*.md, and every setting's description (tap_smartlead/tap.py's
-``config_jsonschema``, which plugin.yml and docs/settings.md are generated from; meltano.yml's).
+User-facing text: README.md, docs/*.md, every setting's description (tap_smartlead/tap.py's
+``config_jsonschema``, which plugin.yml and docs/settings.md are generated from; meltano.yml's)
+and every stream property's description (the catalog).
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ def test_setting_descriptions_have_no_internal_wording() -> None:
             for setting in plugin.get("settings", []):
                 texts[f"{file}:{plugin['name']}.{setting['name']}"] = setting.get(
                     "description", "")
+    findings = [f for where, text in texts.items() for f in _findings(where, text)]
+    assert not findings, "\n".join(findings)
+
+
+def test_property_descriptions_have_no_internal_wording() -> None:
+    tap = TapSmartlead(config={"api_key": "x"}, validate_config=False)
+    texts = {
+        f"{stream.name}.{name}": spec.get("description", "")
+        for stream in tap.streams.values()
+        for name, spec in stream.schema["properties"].items()
+    }
     findings = [f for where, text in texts.items() for f in _findings(where, text)]
     assert not findings, "\n".join(findings)
 
