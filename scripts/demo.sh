@@ -3,16 +3,20 @@
 #
 # 1. starts the Smartlead emulator with the default account (seed 1: 5 campaigns x 200 leads,
 #    8 mailboxes) on a free port, with the rate limit of PLAN (below);
-# 2. `meltano install` (plugin venvs under .meltano/, from PyPI and this checkout);
-# 3. `meltano run --full-refresh tap-smartlead target-duckdb` into output/smartlead.duckdb,
-#    showing the tap's progress lines (every 15 s per stream) as they come;
+# 2. `meltano install tap-smartlead target-duckdb` (only the two plugins the demo runs; venvs
+#    under .meltano/, from PyPI and this checkout);
+# 3. `meltano run --full-refresh --state-id-suffix demo tap-smartlead target-duckdb` into
+#    output/smartlead_raw.duckdb (schema smartlead: the file is not named like its schema, so
+#    `smartlead.campaigns` is not ambiguous), showing the tap's progress lines as they come.
+#    The demo keeps its state under its own id (dev:tap-smartlead-to-target-duckdb:demo): your
+#    own first `meltano run tap-smartlead target-duckdb` is a full sync, not an incremental one;
 # 4. prints the rows per table, the emulator's request and 429 counts and the wall time;
 # 5. builds and tests the dbt models and writes the report (scripts/demo_models.sh).
 # The emulator is stopped however the script ends.
 #
 # PLAN (make demo PLAN=...): the rate limit both the emulator enforces and the tap is told,
-#   fast  50 requests per 2 s (default): the 1,077-request sync takes under a minute;
-#   seed  10 requests per 2 s, the seed's documented limit: about 3.7 minutes.
+#   fast        50 requests per 2 s (default): the sync takes under a minute;
+#   documented  10 requests per 2 s, the limit Smartlead's API reference documents.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,12 +31,12 @@ export PATH="$BIN:$PATH"
 PLAN="${PLAN:-fast}"
 case "$PLAN" in
   fast) RATE_REQUESTS=50 ;;
-  seed) RATE_REQUESTS=10 ;;
-  *) echo "demo: PLAN must be fast or seed, not '$PLAN'" >&2; exit 2 ;;
+  documented|seed) RATE_REQUESTS=10 ;;
+  *) echo "demo: PLAN must be fast or documented, not '$PLAN'" >&2; exit 2 ;;
 esac
 RATE_WINDOW=2
 
-DATABASE="$ROOT/output/smartlead.duckdb"
+DATABASE="$ROOT/output/smartlead_raw.duckdb"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tap-smartlead-demo.XXXXXX")"
 EMULATOR_PID=""
 
@@ -80,8 +84,8 @@ echo "demo: $(head -n 1 "$WORK/emulator.log")"
 
 # -- 2. meltano install -------------------------------------------------------------------------
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
-echo "demo: meltano install"
-if ! meltano install >"$WORK/install.log" 2>&1; then
+echo "demo: meltano install tap-smartlead target-duckdb"
+if ! meltano install tap-smartlead target-duckdb >"$WORK/install.log" 2>&1; then
   echo "demo: meltano install failed:" >&2
   cat "$WORK/install.log" >&2
   exit 1
@@ -105,7 +109,7 @@ echo "demo: meltano run tap-smartlead target-duckdb (PLAN=$PLAN: $RATE_REQUESTS 
 run_start="$(now)"
 # Everything goes to run.log; the tap's progress lines are also shown as they come.
 # With pipefail the pipeline fails when meltano does (the filter never fails).
-if ! meltano run --full-refresh tap-smartlead target-duckdb 2>&1 | tee "$WORK/run.log" \
+if ! meltano run --full-refresh --state-id-suffix demo tap-smartlead target-duckdb 2>&1 | tee "$WORK/run.log" \
     | { grep --line-buffered -o 'progress: .*' | sed -u 's/^/  /' || true; }; then
   echo "demo: meltano run failed; last lines of its log:" >&2
   tail -n 60 "$WORK/run.log" >&2

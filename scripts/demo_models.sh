@@ -2,7 +2,7 @@
 # The demo's last step: build and test the dbt models (transform/) on the DuckDB file the
 # loader wrote, print rows per model and the cross-check figures, write the report.
 #
-#   bash scripts/demo_models.sh [RAW_DUCKDB]    # default output/smartlead.duckdb
+#   bash scripts/demo_models.sh [RAW_DUCKDB]    # default output/smartlead_raw.duckdb
 #
 # Writes output/smartlead_models.duckdb (the models; the loader's file is only read) and
 # output/report/ (report.html and a PNG per chart), and prints the report's path last.
@@ -11,11 +11,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BIN="$ROOT/.venv/bin"
-RAW="$(realpath "${1:-$ROOT/output/smartlead.duckdb}")"
+RAW="$(realpath "${1:-$ROOT/output/smartlead_raw.duckdb}")"
 MODELS="$ROOT/output/smartlead_models.duckdb"
 REPORT_DIR="$ROOT/output/report"
 if [[ ! -x "$BIN/dbt" || ! -x "$BIN/smartlead-report" ]]; then
-  echo "demo: $BIN has no dbt/smartlead-report; run 'make venv'" >&2
+  echo "demo: $BIN has no dbt/smartlead-report; run 'make demo' (or 'make venv')" >&2
   exit 1
 fi
 if [[ ! -f "$RAW" ]]; then

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import threading
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -359,15 +360,16 @@ class HttpStream(RESTStream[Any]):
                                         f"from {path}")
             return
         detail = _error_detail(payload, response)
+        request = f"{response.request.method} {path}" if response.request else path
         if status == 401:
             raise AuthenticationError(
-                f"Smartlead rejected the API key (401 Unauthorized{detail}). Check the api_key "
-                "setting."
+                f"{request}: Smartlead rejected the API key (401 Unauthorized{detail}). Check "
+                "the api_key setting."
             )
         if status == 403:
             raise AuthenticationError(
-                f"Smartlead denied access (403{detail}): this account's plan may not include "
-                "API access."
+                f"{request}: Smartlead denied access (403{detail}): this account's plan may not "
+                "include API access."
             )
         if status == 404:
             raise NotFoundError(f"404 Not Found for {path}{detail}")
@@ -406,9 +408,14 @@ class HttpStream(RESTStream[Any]):
     def backoff_handler(self, details: Details) -> None:
         exception = details.get("exception")
         self.progress.retry(self.name)
-        self.logger.warning(
-            "Retrying %s (attempt %d of %d) in %.2fs after: %s",
+        if _GAVE_UP.is_set():
+            return  # the sync is ending: the one "Giving up" line was the last word
+        # INFO: a retry is routine; the warning is the giving-up, once.
+        request = _request_name(details.get("args", ()))
+        self.logger.info(
+            "Retrying %s (%sattempt %d of %d) in %.2fs after: %s",
             self.name,
+            f"{request}, " if request else "",
             details.get("tries", 0) + 1,
             MAX_TRIES,
             details.get("wait") or 0.0,
@@ -431,12 +438,33 @@ class HttpStream(RESTStream[Any]):
             try:
                 return retrying(*args, **kwargs)
             except RetriableAPIError as exc:
+                _GAVE_UP.set()
+                request = _request_name(args)
+                what = f"{request} (stream {self.name})" if request else self.name
                 raise RetriesExhaustedError(
-                    f"Giving up on {self.name} after {MAX_TRIES} attempts; last error: "
+                    f"Giving up on {what} after {MAX_TRIES} attempts; last error: "
                     f"{redact(exc)}"
                 ) from None
 
         return with_final_message
+
+
+# Set when a request gives up: the sync stops, and the other workers' retries are not news.
+# Cleared when a sync starts (TapSmartlead.sync_all: one sync per process, or per test).
+_GAVE_UP = threading.Event()
+
+
+def sync_starting() -> None:
+    _GAVE_UP.clear()
+
+
+def _request_name(args: Any) -> str | None:
+    """``GET /campaigns`` for the request among a decorated call's arguments (path only: the
+    query string holds the api key)."""
+    for arg in args or ():
+        if isinstance(arg, requests.PreparedRequest) and arg.url:
+            return f"{arg.method} {requests.utils.urlparse(arg.url).path}"
+    return None
 
 
 def _error_detail(payload: Any, response: requests.Response) -> str:

@@ -1,6 +1,6 @@
 """Progress a person can watch: every ``interval`` seconds, one line per stream on stderr.
 
-A full sync at the seed's rate limit takes minutes; without these lines it is silent until the
+A full sync at the documented rate limit takes minutes; without these lines it is silent until the
 end. Each line says how many campaigns (or mailboxes) of the stream are done of how many, the
 records written, the requests made, how many of them were answered 429 or retried, and the time
 left at the stream's pace so far::
@@ -99,6 +99,7 @@ class ProgressReporter:
         self._last_report = self._started
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._expected_streams = 0
 
     # --- hooks (any thread) -----------------------------------------------------------------
 
@@ -157,9 +158,49 @@ class ProgressReporter:
                 parts.append(f"about {describe_duration(left)} left")
         return f"progress: {progress.name}: " + ", ".join(parts)
 
+    def expect_streams(self, count: int) -> None:
+        """The sync will run ``count`` streams (for the sync-wide line's "N of M")."""
+        with self._lock:
+            self._expected_streams = count
+
+    def _due_lines(self, now: float, *, final: bool = False) -> list[str]:
+        # Under the lock. A stream whose only requests so far are another stream's reads of
+        # its listing (the campaign list is read first, for every stream) has nothing to say
+        # yet; the last report (final) gives every stream its last line.
+        lines = []
+        for progress in self._streams.values():
+            snapshot = progress.snapshot()
+            if snapshot == progress.reported:
+                continue
+            idle = (progress.records == 0 and progress.total is None
+                    and progress.throttled == 0 and progress.retries == 0)
+            if idle and not final:
+                continue
+            progress.reported = snapshot
+            lines.append(self.line(progress, now))
+        return lines
+
+    def sync_line(self, now: float) -> str | None:
+        """The whole sync: streams done of expected, and the time left at the pace of the
+        streams done so far (streams differ a lot: a rough figure, refined as they finish)."""
+        with self._lock:
+            expected = self._expected_streams
+            done = sum(1 for s in self._streams.values()
+                       if s.total is not None and s.done >= s.total)
+        if not expected:
+            return None
+        elapsed = now - self._started
+        text = (f"progress: sync: {done} of {_plural(expected, 'stream')} done, "
+                f"{describe_duration(elapsed)} so far")
+        if 0 < done < expected:
+            left = elapsed / done * (expected - done)
+            text += f", about {describe_duration(left)} left"
+        return text
+
     def poll(self) -> list[str]:
         """Write (and return) the lines due now: one per stream that did something since the
-        last report. Nothing before ``interval`` has passed since the last report."""
+        last report, then the whole sync's. Nothing before ``interval`` has passed since the
+        last report; the first report comes one interval after the start."""
         if self.interval <= 0:
             return []
         now = self._clock()
@@ -167,12 +208,10 @@ class ProgressReporter:
             if now - self._last_report < self.interval:
                 return []
             self._last_report = now
-            lines = []
-            for progress in self._streams.values():
-                snapshot = progress.snapshot()
-                if snapshot != progress.reported:
-                    progress.reported = snapshot
-                    lines.append(self.line(progress, now))
+            lines = self._due_lines(now)
+        overall = self.sync_line(now)
+        if overall and lines:
+            lines.append(overall)
         for text in lines:
             self._emit(text)
         return lines
@@ -214,4 +253,8 @@ class ProgressReporter:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        with self._lock:
+            last = self._due_lines(self._clock(), final=True) if self.interval > 0 else []
+        for text in last:  # every stream's last figures, then the sync's
+            self._emit(text)
         self._emit(self.summary(outcome))

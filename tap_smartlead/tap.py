@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import sys
@@ -17,12 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.plugin_base import JSONSchemaValidator, _format_validation_error
 from typing_extensions import override
 
 from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
+from tap_smartlead.descriptions import describe
 from tap_smartlead.errors import SmartleadError
+from tap_smartlead.http_client import sync_starting
 from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
@@ -141,7 +144,8 @@ class TapSmartlead(Tap):
             th.IntegerType(minimum=1),
             default=10,
             description="The one request budget of the whole process: at most this many "
-            "requests start in any rate_limit_window_seconds (the seed documents 10 per 2 s).",
+            "requests start in any rate_limit_window_seconds. Set your plan's: Standard 60 per "
+            "60 s, Pro 120 per 60 s; the default is the 10 per 2 s documented for older accounts.",
         ),
         th.Property(
             "rate_limit_window_seconds",
@@ -227,9 +231,9 @@ class TapSmartlead(Tap):
         th.Property(
             "analytics_requests_per_minute",
             th.IntegerType(minimum=1),
-            description="A limit of each analytics route's own (the reference lists 10 per "
-            "minute on some), under the account's. Default: none (each route still learns its "
-            "own pace from its 429s).",
+            description="A limit of each analytics route's own (Smartlead's API reference "
+            "lists 10 per minute on some), under the account's. Default: none (each route "
+            "still learns its own pace from its 429s).",
         ),
         th.Property(
             "progress_interval_seconds",
@@ -242,19 +246,27 @@ class TapSmartlead(Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = [readable(e) for e in super()._validate_config(raise_errors=False)]
+        # The SDK's own check, without its lines: it logs a warning (and, raising, each error
+        # and a summary on lines of their own); a config problem is one line from main().
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        errors = [
+            readable(_format_validation_error(error))
+            for error in JSONSchemaValidator(schema).iter_errors(self._config)
+        ]
         errors += settings_problems(self._config)
         if errors and raise_errors:
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
+            raise ConfigProblem(" ".join(errors))
         return errors
 
     @override
     def discover_streams(self) -> list[Stream]:
         # .get: --discover does not validate the config, so api_key may be missing there.
         REDACTOR.add(self.config.get("api_key"))
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        streams = [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        for stream in streams:  # every property described (tap_smartlead/descriptions.py)
+            describe(stream.name, stream.schema)
+        return streams
 
     @cached_property
     def runtime(self) -> SharedRuntime:
@@ -277,6 +289,9 @@ class TapSmartlead(Tap):
 
     @override
     def sync_all(self) -> None:
+        sync_starting()
+        _drop_superseded_error_lines()
+        self.progress.expect_streams(sum(1 for s in self.streams.values() if s.selected))
         self.progress.start()
         try:
             super().sync_all()
@@ -332,6 +347,11 @@ class TapSmartlead(Tap):
             os._exit(128 + signum)
 
 
+class ConfigProblem(SmartleadError):
+    """Settings that cannot work, all named in one message (main() prints it as one line; not
+    the SDK's ConfigValidationError, which its command line logs line by line)."""
+
+
 def settings_problems(config: dict[str, Any]) -> list[str]:
     """Problems JSON Schema cannot express, each as one line naming the setting (types, ranges
     and defaults are the schema's: ``config_jsonschema``)."""
@@ -383,6 +403,38 @@ def readable(error: str) -> str:
             value, bound, name = found.groups()
             return template.format(name=name, bound=bound, value=value)
     return error
+
+
+class _SupersededSdkLines(logging.Filter):
+    """Drops the SDK's "An unhandled error occurred while syncing 'X'" when the error is the
+    tap's own: main() prints that error as one line naming the request that failed, while X
+    is only the stream that was running (the campaign list is read for every stream, so a bad
+    key or URL surfaced as an error "while syncing 'account_daily_stats'").
+
+    Also drops the SDK's "Stream is assumed to be unsorted, progress is not resumable if
+    interrupted", logged every run for the daily analytics streams: they are unsorted on
+    purpose (each run re-reads the look-back days before the bookmark), their bookmark is the
+    last day read, written when the stream ends, and the README's Limits say what an interrupt
+    costs them (the days re-read from the previous bookmark, keyed by day: never doubled). A
+    warning on every healthy run is noise that teaches users to skip warnings.
+    """
+
+    @override
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Stream is assumed to be unsorted"):
+            return False
+        if not message.startswith("An unhandled error occurred while syncing"):
+            return True
+        # Logged inside the SDK's `except`: the error being handled is the current one.
+        return not isinstance(sys.exc_info()[1], SmartleadError)
+
+
+def _drop_superseded_error_lines() -> None:
+    handlers = [*logging.getLogger().handlers, *logging.getLogger("tap-smartlead").handlers]
+    for handler in handlers:
+        if not any(isinstance(f, _SupersededSdkLines) for f in handler.filters):
+            handler.addFilter(_SupersededSdkLines())
 
 
 def close_runtimes() -> None:

@@ -8,6 +8,10 @@
 - ``meltano_project`` (session) copies ``meltano.yml`` into a temporary project whose tap is
   installed from this checkout, runs ``meltano install`` once and returns a ``run(*args,
   env=...)`` function that raises with Meltano's output when a command fails.
+
+An interrupted run cleans up: SIGTERM and SIGHUP become a KeyboardInterrupt, so pytest tears
+down every fixture as it does on Ctrl-C, and the teardowns that stop servers and delete
+folders finish before a second interrupt is taken.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +48,43 @@ def pytest_configure(config: pytest.Config) -> None:
         "meltano: runs a real Meltano pipeline",
     ):
         config.addinivalue_line("markers", line)
+    _interrupt_on_termination()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
+def _interrupt_on_termination() -> None:
+    """SIGTERM/SIGHUP (CI cancelling a job, `kill`, `timeout`, a closed terminal) end Python at
+    once, skipping every fixture's teardown: the PostgreSQL server (pg_ctl detaches it into its
+    own session, so no signal to the test's process group reaches it) and the temporary
+    folders would stay. As a KeyboardInterrupt they get the teardown Ctrl-C gets."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) in (signal.SIG_DFL, None):
+            signal.signal(signum, _raise_interrupt)
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Cleanup that a second Ctrl-C (or SIGTERM) must not cut short: signals wait until it ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    pending: list[int] = []
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+    for signum in signums:
+        signal.signal(signum, lambda received, frame: pending.append(received))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if pending:
+            raise KeyboardInterrupt(f"stopped by signal {pending[0]}")
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------
@@ -149,6 +192,7 @@ def postgres() -> Iterator[PostgresServer]:
     pg_ctl = str(bin_dir / "pg_ctl")
     started = False
     try:
+        # Set before `pg_ctl start`: interrupted while it runs, the server may be up already.
         _run_checked(
             _as_postgres_user([
                 str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust",
@@ -160,12 +204,12 @@ def postgres() -> Iterator[PostgresServer]:
             f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
         )
+        started = True
         _run_checked(
             _as_postgres_user([pg_ctl, "-D", str(data), "-l", str(log), "-o", options,
                                "-w", "-t", "60", "start"]),
             "pg_ctl start",
         )
-        started = True
         server = PostgresServer("127.0.0.1", port, user, password, "postgres")
         _wait_for_postgres(server)
         with server.connect(autocommit=True) as conn:
@@ -173,12 +217,13 @@ def postgres() -> Iterator[PostgresServer]:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         yield PostgresServer("127.0.0.1", port, user, password, dbname)
     finally:
-        if started:
-            subprocess.run(
-                _as_postgres_user([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
-                capture_output=True, timeout=60, check=False,
-            )
-        shutil.rmtree(base, ignore_errors=True)
+        with _uninterrupted():
+            if started:
+                subprocess.run(
+                    _as_postgres_user([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
+                    capture_output=True, timeout=60, check=False,
+                )
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def _wait_for_postgres(server: PostgresServer, timeout: float = 30) -> None:
@@ -278,5 +323,5 @@ def meltano_project() -> Iterator[MeltanoProject]:
         project.run("install", timeout=900)
         yield project
     finally:
-        with contextlib.suppress(OSError):
+        with _uninterrupted(), contextlib.suppress(OSError):
             shutil.rmtree(root)

@@ -1,8 +1,9 @@
 """transform/ as a dbt package, added to a user's own dbt project the way Fivetran's are.
 
-A fresh dbt project (its own name, profile and a model of its own) lists this repository in
-``packages.yml`` as a git package with ``subdirectory: transform`` (a local clone stands in
-for the published repository), points the package at its raw data with the vars
+A fresh dbt project (its own name, profile and a model of its own), set up with the blocks
+docs/dbt.md shows (packages.yml, the vars, the DuckDB profile with its ``attach:``), lists this
+repository in ``packages.yml`` as a git package with ``subdirectory: transform`` (a local
+clone stands in for the published repository), points the package at its raw data with the vars
 ``smartlead_database`` and ``smartlead_schema`` (names no default would find: a DuckDB file
 attached as ``raw_warehouse``, schema ``smartlead_prod``, loaded by the real target-duckdb
 through Meltano), runs ``dbt deps`` and ``dbt build``, and reads the marts back.
@@ -17,44 +18,22 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from smartlead_emulator.testing import EmulatorProcess
 from tests.conftest import REPO_ROOT, MeltanoProject
+from tests.docs.markdown_blocks import all_blocks
 from tests.warehouse.helpers import meltano_tap_env, start_date_days_ago, tap_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.meltano]
 
 RAW_ALIAS, RAW_SCHEMA = "raw_warehouse", "smartlead_prod"
 
-DBT_PROJECT = f"""\
+# The project's own lines; packages.yml, vars and profiles.yml come from docs/dbt.md.
+DBT_PROJECT = """\
 name: acme_analytics
 version: "1.0.0"
 config-version: 2
-profile: acme
-vars:
-  smartlead_database: {RAW_ALIAS}
-  smartlead_schema: {RAW_SCHEMA}
-"""
-
-PACKAGES = """\
-packages:
-  - git: "{url}"
-    subdirectory: transform
-"""
-
-PROFILES = f"""\
-acme:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{{{ env_var('ACME_MODELS_PATH') }}}}"
-      schema: analytics
-      threads: 1
-      attach:
-        - path: "{{{{ env_var('ACME_RAW_PATH') }}}}"
-          alias: {RAW_ALIAS}
-          read_only: true
 """
 
 # The user's own model on top of the package's mart.
@@ -80,6 +59,30 @@ def published_repository(where: Path) -> Path:
     _git("add", "-A", cwd=where)
     _git("commit", "-q", "-m", "tap-smartlead's dbt package", cwd=where)
     return where
+
+
+def documented(name: str) -> dict:
+    """The YAML block of docs/dbt.md marked ``docs-test: NAME``, as a user copies it."""
+    (block,) = [b for b in all_blocks() if b.marker == ("docs-test", name)]
+    return yaml.safe_load(block.text)
+
+
+def write_documented_project(project: Path, *, repository: Path, raw: Path, models: Path) -> None:
+    """packages.yml, the vars and profiles.yml exactly as docs/dbt.md shows them, with this
+    test's values: the published repository's URL, and names no default would find."""
+    packages = documented("dbt-package-packages")
+    packages["packages"][0]["git"] = repository.as_uri()  # revision as documented: main
+    variables = documented("dbt-package-vars")["vars"]
+    variables.update(smartlead_database=RAW_ALIAS, smartlead_schema=RAW_SCHEMA)
+    profiles = documented("dbt-package-profile")
+    ((profile_name, profile),) = profiles.items()
+    output = profile["outputs"][profile["target"]]
+    output.update(path=str(models), threads=1)
+    output["attach"][0].update(path=str(raw), alias=RAW_ALIAS)
+    dbt_project = {**yaml.safe_load(DBT_PROJECT), "profile": profile_name, "vars": variables}
+    (project / "dbt_project.yml").write_text(yaml.safe_dump(dbt_project, sort_keys=False))
+    (project / "packages.yml").write_text(yaml.safe_dump(packages, sort_keys=False))
+    (project / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=False))
 
 
 def dbt(*args: str, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -113,14 +116,11 @@ def test_a_user_project_installs_the_package_from_git_and_builds_it(raw_duckdb, 
     repository = published_repository(tmp_path / "tap-smartlead")
     project = tmp_path / "acme"
     (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text(DBT_PROJECT)
-    (project / "packages.yml").write_text(PACKAGES.format(url=repository.as_uri()))
-    (project / "profiles.yml").write_text(PROFILES)
-    (project / "models" / "leads_per_campaign.sql").write_text(LEADS_PER_CAMPAIGN)
     models = tmp_path / "acme.duckdb"
+    write_documented_project(project, repository=repository, raw=raw, models=models)
+    (project / "models" / "leads_per_campaign.sql").write_text(LEADS_PER_CAMPAIGN)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTLEAD_", "DBT_"))}
-    env.update(ACME_MODELS_PATH=str(models), ACME_RAW_PATH=str(raw),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false")
 
     deps = dbt("deps", project=project, env=env)
     assert deps.returncode == 0, deps.stdout[-5000:] + deps.stderr[-5000:]

@@ -34,12 +34,40 @@ def reporter(clock: FakeClock, lines: list[str]) -> ProgressReporter:
 
 def test_no_line_before_the_interval_has_passed(reporter, clock, lines):
     reporter.request("campaigns", 200)
+    reporter.record("campaigns")
     clock.now += 14.9
     assert reporter.poll() == []
     clock.now += 0.1
-    expected = "progress: campaigns: 0 records, 1 request (0 answered 429, 0 retries)"
+    expected = "progress: campaigns: 1 record, 1 request (0 answered 429, 0 retries)"
     assert reporter.poll() == [expected]
     assert lines == [expected]
+
+
+def test_a_listing_read_for_other_streams_is_not_a_line_until_the_end(reporter, clock, lines):
+    # The campaign list is read before any stream runs: "campaigns: 0 records" for an account
+    # with campaigns would read as an empty account.
+    reporter.request("campaigns", 200)
+    clock.now += 15
+    assert reporter.poll() == []
+    reporter.finish()
+    assert lines[0] == "progress: campaigns: 0 records, 1 request (0 answered 429, 0 retries)"
+
+
+def test_every_stream_gets_a_last_line_and_the_sync_a_time_left(reporter, clock, lines):
+    reporter.expect_streams(2)
+    for name in ("campaign_leads", "campaign_sequences"):
+        reporter.partitions(name, "campaigns", 2)
+    reporter.partition_done("campaign_leads")
+    reporter.partition_done("campaign_leads")
+    reporter.record("campaign_leads")
+    clock.now += 15
+    assert reporter.poll()[-1] == (
+        "progress: sync: 1 of 2 streams done, 15 s so far, about 15 s left")
+    reporter.partition_done("campaign_sequences")  # between two reports: no periodic line
+    reporter.finish()
+    assert lines[-2] == ("progress: campaign_sequences: campaigns 1/2, 0 records, 0 requests "
+                         "(0 answered 429, 0 retries), about 15 s left")
+    assert lines[-1].startswith("progress: sync finished: 1 record from 2 streams")
 
 
 def test_line_counts_partitions_records_requests_429s_and_retries(reporter, clock):
@@ -115,6 +143,7 @@ def test_finished_stream_says_done_and_idle_streams_are_not_repeated(reporter, c
 def test_lines_come_every_interval_not_at_every_poll(reporter, clock, lines):
     for _ in range(100):
         reporter.request("campaigns", 200)
+        reporter.record("campaigns")
         clock.now += 1
         reporter.poll()
     assert len(lines) == 6  # 100 s at one line per 15 s
