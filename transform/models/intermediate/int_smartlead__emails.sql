@@ -16,6 +16,15 @@ campaigns as (
   select campaign_id, tracks_opens, tracks_clicks from {{ ref('stg_smartlead__campaigns') }}
 ),
 
+-- A send that names no step (email_campaign_seq_id NULL) still has its sequence_number: the
+-- campaign's step of that number is its step.
+steps as (
+  select campaign_id, seq_number, min(sequence_id) as sequence_id
+  from {{ ref('stg_smartlead__campaign_sequences') }}
+  group by campaign_id, seq_number
+  having count(*) = 1
+),
+
 history as (
   select
     campaign_id,
@@ -37,7 +46,7 @@ merged as (
     history.lead_id,
     statistics.lead_email,
     statistics.sequence_number,
-    statistics.sequence_id,
+    coalesce(statistics.sequence_id, steps.sequence_id) as sequence_id,
     statistics.variant_id,
     statistics.sent_at,
     {{ smartlead_day('statistics.sent_at') }} as sent_day,
@@ -63,6 +72,9 @@ merged as (
   join campaigns on campaigns.campaign_id = statistics.campaign_id
   left join history
     on history.campaign_id = statistics.campaign_id and history.stats_id = statistics.stats_id
+  left join steps
+    on statistics.sequence_id is null and steps.campaign_id = statistics.campaign_id
+    and steps.seq_number = statistics.sequence_number
 )
 
 select

@@ -5,8 +5,8 @@
 --   api_reply_rate: the same rate from the API's own all-time analytics (leads replied over
 --     unique_sent_count), which also counts sends before the tap's start_date: the figure
 --     Smartlead's dashboard shows; reply_rate is the same definition over the emails read.
--- Opens and clicks are NULL for a campaign that does not track them. Interested leads both
--- ways (lead_funnel): the API's flag, and the var smartlead_interested_categories.
+-- Opens and clicks are NULL for a campaign that does not track them. Interested leads: those
+-- whose category's sentiment is positive (lead_funnel.is_interested).
 with funnel as (
   select
     campaign_id,
@@ -16,8 +16,7 @@ with funnel as (
     sum({{ smartlead_flag('is_clicked') }}) as clicked,
     sum({{ smartlead_flag('first_replied_at is not null') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
-    sum({{ smartlead_flag('is_interested') }}) as interested,
-    sum({{ smartlead_flag('is_interested_by_category') }}) as interested_by_category
+    sum({{ smartlead_flag('is_interested') }}) as interested
   from {{ ref('smartlead__lead_funnel') }}
   group by campaign_id
 ),
@@ -50,8 +49,6 @@ select
   cast(coalesce(funnel.replied, 0) as bigint) as leads_replied_count,
   cast(coalesce(funnel.bounced, 0) as bigint) as leads_bounced_count,
   cast(coalesce(funnel.interested, 0) as bigint) as leads_interested_count,
-  cast(coalesce(funnel.interested_by_category, 0) as bigint)
-    as leads_interested_by_category_count,
   cast(coalesce(emails.sent, 0) as bigint) as emails_sent_count,
   case when campaigns.tracks_opens then cast(coalesce(emails.opened, 0) as bigint) end
     as emails_opened_count,

@@ -1,11 +1,9 @@
 -- One row per lead in a campaign (campaign_lead_map_id): where it is in the funnel.
 --   Sends, opens and clicks from int_smartlead__emails (opens and clicks NULL where the
 --   campaign does not track them); replies from the lead's thread (re-read on every run).
---   is_interested: the API's own flag: the leads export's is_interested where that stream is
---     synced, else whether the lead's category is "Interested" (the same rule: the API's flag
---     and campaign_lead_stats.interested mean that category only).
---   is_interested_by_category: the category is one of the var smartlead_interested_categories
---     (default Interested, Meeting Request, Information Request): your own, wider definition.
+--   is_interested: the lead's category has sentiment_type 'positive' (lead_categories): the
+--     one definition of interested in the marts (the API's positive_replied counts the same
+--     sentiment; a custom positive category such as "Referral" counts, as in Smartlead).
 with leads as (
   select * from {{ ref('stg_smartlead__campaign_leads') }}
 ),
@@ -66,13 +64,7 @@ joined as (
     leads.lead_category_id,
     categories.category_name,
     categories.sentiment_type as category_sentiment,
-    coalesce(engagement.is_interested, lower(categories.category_name) = 'interested', false)
-      as is_interested,
-    coalesce(categories.category_name in (
-        {%- for name in var('smartlead_interested_categories') %}
-        '{{ name }}'{{ ',' if not loop.last }}
-        {%- endfor %}
-      ), false) as is_interested_by_category,
+    coalesce(lower(categories.sentiment_type) = 'positive', false) as is_interested,
     {{ smartlead_earliest('emails.first_sent_at', 'messages.first_sent_at') }}
       as first_sent_at,
     case when campaigns.tracks_opens then emails.first_opened_at end as first_opened_at,
@@ -84,8 +76,8 @@ joined as (
     cast(coalesce(emails.emails_sent, 0) as bigint) as emails_sent,
     cast(coalesce(messages.replies, 0) as bigint) as replies_received,
     coalesce(emails.last_step_sent, engagement.last_email_sequence_sent) as last_step_sent,
-    engagement.open_count as api_open_count,
-    engagement.click_count as api_click_count,
+    case when campaigns.tracks_opens then engagement.open_count end as api_open_count,
+    case when campaigns.tracks_clicks then engagement.click_count end as api_click_count,
     engagement.reply_count as api_reply_count,
     coalesce(emails.bounced, 0) = 1 as is_bounced,
     coalesce(emails.unsubscribed, 0) = 1 or coalesce(leads.is_unsubscribed, false)

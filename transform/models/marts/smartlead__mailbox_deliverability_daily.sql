@@ -1,7 +1,9 @@
 -- One row per sending mailbox per day with campaign activity or warmup: campaign sends,
 -- bounces and replies (by event date, from the account-wide mailbox analytics), the sending
 -- domain, and the warmup network's inbox and spam placements that day (the API shows the last
--- 7 days of warmup; older days are those the tap kept).
+-- 7 days of warmup; older days are those the tap kept). No reply or bounce rate: a day's
+-- replies and bounces answer emails of other days (a day's replies over its sends reached 2.0);
+-- sum the counts over a period, or see the rates by send date in the campaign marts.
 with mailbox_of_address as (
   -- An address belongs to one mailbox: a reconnected mailbox has two email_accounts rows with
   -- one address; the newest is the address's (as in smartlead__mailbox_health_daily).
@@ -60,8 +62,6 @@ select
   cast(coalesce(campaign.bounced, 0) as bigint) as bounced_count,
   cast(coalesce(campaign.replied, 0) as bigint) as replied_count,
   cast(coalesce(campaign.positive_replied, 0) as bigint) as positive_replied_count,
-  {{ smartlead_rate('campaign.bounced', 'campaign.sent') }} as bounce_rate,
-  {{ smartlead_rate('campaign.replied', 'campaign.sent') }} as reply_rate,
   cast(coalesce(warmup.warmup_sent_count, 0) as bigint) as warmup_sent_count,
   cast(coalesce(warmup.warmup_inbox_count, 0) as bigint) as warmup_inbox_count,
   cast(coalesce(warmup.warmup_spam_count, 0) as bigint) as warmup_spam_count,

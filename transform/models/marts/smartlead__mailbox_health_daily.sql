@@ -73,5 +73,7 @@ left join warmup
 left join sends
   on sends.email_account_id = days.email_account_id
   and sends.activity_date = days.activity_date
-left join mailboxes
+-- The account's mailboxes: a mailbox removed (soft-deleted by the loader) leaves the mart
+-- with its warmup history.
+join mailboxes
   on mailboxes.email_account_id = days.email_account_id

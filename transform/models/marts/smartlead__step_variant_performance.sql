@@ -1,5 +1,6 @@
 -- One row per campaign, sequence step and A/B variant (variant_id NULL: a step's sends that
--- name no variant; sequence_id NULL: sends that name no step). Variants without a send yet are
+-- name no variant; sequence_id NULL: sends whose step is not known, neither by id nor by its
+-- number among the campaign's steps, one row per sequence_number). Variants without a send yet are
 -- here with zeros. Counts and per_send_* rates are over the emails sent (int_smartlead__emails:
 -- replies from the threads, opens and clicks NULL where the campaign does not track them).
 with emails as (
@@ -7,6 +8,8 @@ with emails as (
     campaign_id,
     sequence_id,
     variant_id,
+    -- Sends of no known step are told apart by their number, not lumped under the highest.
+    case when sequence_id is null then sequence_number end as unknown_step_number,
     max(sequence_number) as seq_number,
     count(*) as sent,
     sum({{ smartlead_flag('is_opened') }}) as opened,
@@ -15,7 +18,8 @@ with emails as (
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
     sum({{ smartlead_flag('is_unsubscribed') }}) as unsubscribed
   from {{ ref('int_smartlead__emails') }}
-  group by campaign_id, sequence_id, variant_id
+  group by campaign_id, sequence_id, variant_id,
+    case when sequence_id is null then sequence_number end
 ),
 
 variants as (
@@ -30,11 +34,13 @@ steps as (
 ),
 
 keyed as (
-  select distinct campaign_id, sequence_id, variant_id
+  select distinct campaign_id, sequence_id, variant_id, unknown_step_number
   from (
-    select campaign_id, sequence_id, variant_id from variants
+    select campaign_id, sequence_id, variant_id,
+           cast(null as {{ smartlead_type('count') }}) as unknown_step_number
+    from variants
     union all
-    select campaign_id, sequence_id, variant_id from emails
+    select campaign_id, sequence_id, variant_id, unknown_step_number from emails
   ) as every_key
 ),
 
@@ -46,7 +52,7 @@ campaigns as (
 select
   {{ dbt.concat([
       "cast(keyed.campaign_id as " ~ dbt.type_string() ~ ")", "'-'",
-      "coalesce(cast(keyed.sequence_id as " ~ dbt.type_string() ~ "), 'none')", "'-'",
+      "coalesce(cast(keyed.sequence_id as " ~ dbt.type_string() ~ "), " ~ dbt.concat(["'none'", "coalesce(cast(keyed.unknown_step_number as " ~ dbt.type_string() ~ "), '')"]) ~ ")", "'-'",
       "coalesce(cast(keyed.variant_id as " ~ dbt.type_string() ~ "), 'none')"]) }}
     as step_variant_key,
   keyed.campaign_id,
@@ -80,5 +86,6 @@ left join emails
   on emails.campaign_id = keyed.campaign_id
   and coalesce(emails.sequence_id, -1) = coalesce(keyed.sequence_id, -1)
   and coalesce(emails.variant_id, -1) = coalesce(keyed.variant_id, -1)
+  and coalesce(emails.unknown_step_number, -1) = coalesce(keyed.unknown_step_number, -1)
 left join steps
   on steps.campaign_id = keyed.campaign_id and steps.sequence_id = keyed.sequence_id

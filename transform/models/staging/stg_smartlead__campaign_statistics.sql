@@ -35,7 +35,8 @@ select
   variant_id,
   email_subject,
   sent_at,
-  cast(sent_at as date) as sent_date,
+  -- The send's day in the var smartlead_reporting_timezone (the tap's `timezone`).
+  {{ smartlead_day('sent_at') }} as sent_date,
   opened_at,
   clicked_at,
   replied_at,

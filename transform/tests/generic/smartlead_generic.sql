@@ -36,3 +36,20 @@
       names it in every build). -#}
   select * from {{ model }}
 {% endtest %}
+
+
+{% test smartlead_rates_between_0_and_1(model) %}
+  {#- Every column named *_rate is a share: NULL or within 0..1. A rate outside is a numerator
+      and a denominator from two cohorts (a day's replies over that day's sends reached 2.0). -#}
+  {%- set rates = [] %}
+  {%- if execute %}
+    {%- for column in adapter.get_columns_in_relation(model) %}
+      {%- if (column.name | lower).endswith('_rate') %}
+        {%- do rates.append(column.name) %}
+      {%- endif %}
+    {%- endfor %}
+  {%- endif %}
+  select * from {{ model }}
+  where {% for rate in rates %}{{ rate }} < 0 or {{ rate }} > 1{{ ' or ' if not loop.last }}{% endfor %}
+  {%- if not rates %}1 = 0{% endif %}
+{% endtest %}
