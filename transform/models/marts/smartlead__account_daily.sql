@@ -12,27 +12,29 @@ by_send as (
 ),
 
 tracking as (
-  select count(*) as untracked_campaigns
+  select source_relation, count(*) as untracked_campaigns
   from {{ ref('stg_smartlead__campaigns') }}
   where not tracks_opens
+  group by source_relation
 ),
 
 days as (
-  select activity_date from by_event
+  select source_relation, activity_date from by_event
   {{ smartlead_union_distinct() }}
-  select activity_date from by_send
+  select source_relation, activity_date from by_send
 )
 
 select
+  days.source_relation,
   days.activity_date,
   coalesce(by_event.sent, 0) as sent_count,
-  case when tracking.untracked_campaigns = 0 then coalesce(by_event.opened, 0) end
+  case when coalesce(tracking.untracked_campaigns, 0) = 0 then coalesce(by_event.opened, 0) end
     as opened_count,
   coalesce(by_event.replied, 0) as replied_count,
   coalesce(by_event.bounced, 0) as bounced_count,
   coalesce(by_event.unsubscribed, 0) as unsubscribed_count,
   coalesce(by_send.sent, 0) as sent_by_send_date,
-  case when tracking.untracked_campaigns = 0 then coalesce(by_send.opened, 0) end
+  case when coalesce(tracking.untracked_campaigns, 0) = 0 then coalesce(by_send.opened, 0) end
     as opened_by_send_date,
   coalesce(by_send.replied, 0) as replied_by_send_date,
   coalesce(by_send.positive_replied, 0) as positive_replied_by_send_date,
@@ -42,6 +44,10 @@ select
   {{ smartlead_rate('by_send.positive_replied', 'by_send.sent') }} as positive_reply_rate,
   {{ smartlead_rate('by_send.bounced', 'by_send.sent') }} as bounce_rate
 from days
-cross join tracking
-left join by_event on by_event.activity_date = days.activity_date
-left join by_send on by_send.activity_date = days.activity_date
+left join tracking on tracking.source_relation = days.source_relation
+left join by_event
+  on by_event.activity_date = days.activity_date
+  and by_event.source_relation = days.source_relation
+left join by_send
+  on by_send.activity_date = days.activity_date
+  and by_send.source_relation = days.source_relation

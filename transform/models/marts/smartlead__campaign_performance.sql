@@ -9,6 +9,7 @@
 -- whose category's sentiment is positive (lead_funnel.is_interested).
 with funnel as (
   select
+    source_relation,
     campaign_id,
     count(*) as leads,
     sum({{ smartlead_flag('is_contacted') }}) as contacted,
@@ -18,11 +19,12 @@ with funnel as (
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
     sum({{ smartlead_flag('is_interested') }}) as interested
   from {{ ref('smartlead__lead_funnel') }}
-  group by campaign_id
+  group by source_relation, campaign_id
 ),
 
 emails as (
   select
+    source_relation,
     campaign_id,
     count(*) as sent,
     sum({{ smartlead_flag('is_opened') }}) as opened,
@@ -30,10 +32,11 @@ emails as (
     sum({{ smartlead_flag('is_replied') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced
   from {{ ref('int_smartlead__emails') }}
-  group by campaign_id
+  group by source_relation, campaign_id
 )
 
 select
+  campaigns.source_relation,
   campaigns.campaign_id,
   campaigns.campaign_name,
   campaigns.status,
@@ -72,7 +75,12 @@ select
   analytics.reply_count as api_leads_replied_count,
   {{ smartlead_rate('analytics.reply_count', 'analytics.unique_sent_count') }} as api_reply_rate
 from {{ ref('stg_smartlead__campaigns') }} as campaigns
-left join funnel on funnel.campaign_id = campaigns.campaign_id
-left join emails on emails.campaign_id = campaigns.campaign_id
+left join funnel
+  on funnel.campaign_id = campaigns.campaign_id
+  and funnel.source_relation = campaigns.source_relation
+left join emails
+  on emails.campaign_id = campaigns.campaign_id
+  and emails.source_relation = campaigns.source_relation
 left join {{ ref('stg_smartlead__campaign_analytics') }} as analytics
   on analytics.campaign_id = campaigns.campaign_id
+  and analytics.source_relation = campaigns.source_relation

@@ -13,13 +13,14 @@ clients as (
 ),
 
 untracked as (
-  select client_id, count(*) as campaigns
+  select source_relation, client_id, count(*) as campaigns
   from {{ ref('stg_smartlead__campaigns') }}
   where not tracks_opens and client_id is not null
-  group by client_id
+  group by source_relation, client_id
 )
 
 select
+  stats.source_relation,
   stats.client_id,
   coalesce(clients.client_name, stats.client_name) as client_name,
   stats.activity_date,
@@ -30,5 +31,8 @@ select
   coalesce(stats.positive_replied, 0) as positive_replied_count,
   coalesce(stats.bounced, 0) as bounced_count
 from stats
-left join clients on clients.client_id = stats.client_id
-left join untracked on untracked.client_id = stats.client_id
+left join clients
+  on clients.client_id = stats.client_id and clients.source_relation = stats.source_relation
+left join untracked
+  on untracked.client_id = stats.client_id
+  and untracked.source_relation = stats.source_relation

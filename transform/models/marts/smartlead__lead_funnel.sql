@@ -9,11 +9,13 @@ with leads as (
 ),
 
 campaigns as (
-  select campaign_id, tracks_opens, tracks_clicks from {{ ref('stg_smartlead__campaigns') }}
+  select source_relation, campaign_id, tracks_opens, tracks_clicks
+  from {{ ref('stg_smartlead__campaigns') }}
 ),
 
 emails as (
   select
+    source_relation,
     campaign_id,
     lead_email,
     min(sent_at) as first_sent_at,
@@ -27,18 +29,19 @@ emails as (
     max({{ smartlead_flag('is_bounced') }}) as bounced,
     max({{ smartlead_flag('is_unsubscribed') }}) as unsubscribed
   from {{ ref('int_smartlead__emails') }}
-  group by campaign_id, lead_email
+  group by source_relation, campaign_id, lead_email
 ),
 
 messages as (
   select
+    source_relation,
     campaign_id,
     lead_id,
     min(case when message_type = 'SENT' then message_at end) as first_sent_at,
     min(case when message_type = 'REPLY' then message_at end) as first_replied_at,
     sum({{ smartlead_flag("message_type = 'REPLY'") }}) as replies
   from {{ ref('stg_smartlead__lead_message_history') }}
-  group by campaign_id, lead_id
+  group by source_relation, campaign_id, lead_id
 ),
 
 categories as (
@@ -52,6 +55,7 @@ engagement as (
 
 joined as (
   select
+    leads.source_relation,
     leads.campaign_id,
     leads.campaign_lead_map_id,
     leads.lead_id,
@@ -83,15 +87,21 @@ joined as (
     coalesce(emails.unsubscribed, 0) = 1 or coalesce(leads.is_unsubscribed, false)
       as is_unsubscribed
   from leads
-  join campaigns on campaigns.campaign_id = leads.campaign_id
+  join campaigns
+    on campaigns.campaign_id = leads.campaign_id
+    and campaigns.source_relation = leads.source_relation
   left join emails
     on emails.campaign_id = leads.campaign_id and emails.lead_email = leads.email
+    and emails.source_relation = leads.source_relation
   left join messages
     on messages.campaign_id = leads.campaign_id and messages.lead_id = leads.lead_id
+    and messages.source_relation = leads.source_relation
   left join categories
     on categories.lead_category_id = leads.lead_category_id
+    and categories.source_relation = leads.source_relation
   left join engagement
     on engagement.campaign_id = leads.campaign_id
+    and engagement.source_relation = leads.source_relation
     and engagement.campaign_lead_map_id = leads.campaign_lead_map_id
 )
 

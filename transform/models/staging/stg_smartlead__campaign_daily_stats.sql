@@ -39,7 +39,9 @@ select
   stats.positive_reply_rate,
   stats.tap_timezone,
   stats.extra_fields,
-  stats.extracted_at
+  stats.extracted_at,
+  stats.source_relation
 from stats
 left join {{ ref('stg_smartlead__campaigns') }} as campaigns
   on campaigns.campaign_id = stats.campaign_id
+  and campaigns.source_relation = stats.source_relation

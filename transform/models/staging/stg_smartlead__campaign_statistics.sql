@@ -46,5 +46,6 @@ select
   coalesce(is_bounced, false) as is_bounced,
   ignore_reply,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from statistics

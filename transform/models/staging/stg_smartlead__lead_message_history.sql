@@ -34,5 +34,6 @@ select
   open_count,
   click_count,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from messages

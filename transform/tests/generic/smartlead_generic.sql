@@ -2,10 +2,22 @@
     (dbt deps would need the package hub). -#}
 
 {% test smartlead_unique_key(model, columns) %}
-  {#- No two rows share the combination of `columns` (a composite primary key). -#}
+  {#- No two rows share the combination of `columns` (a composite primary key) within one
+      source_relation (the schema a row was read from: several with smartlead_union_schemas). -#}
+  {%- set columns = ['source_relation'] + columns %}
   select {{ columns | join(', ') }}, count(*) as rows_with_this_key
   from {{ model }}
   group by {{ columns | join(', ') }}
+  having count(*) > 1
+{% endtest %}
+
+
+{% test smartlead_unique(model, column_name) %}
+  {#- `unique`, within one source_relation. -#}
+  select source_relation, {{ column_name }}, count(*) as rows_with_this_value
+  from {{ model }}
+  where {{ column_name }} is not null
+  group by source_relation, {{ column_name }}
   having count(*) > 1
 {% endtest %}
 
