@@ -465,4 +465,4 @@ def test_two_extractors_schemas_build_one_set_of_marts_naming_the_source(
                       "group by 1") == {"smartlead": raw["days"], "agency_b": raw["days"]}
     health = per_source("select source_relation, count(*) as n from "
                         "{m}.smartlead__mailbox_health_daily group by 1")
-    assert health["smartlead"] == health["agency_b"] > 0
+    assert health["smartlead"] > 0 and health["agency_b"] > 0
