@@ -260,6 +260,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         th.Property("campaign_id", ID, required=True),
         th.Property("start_date", DATE, required=True),
         th.Property("end_date", DATE),
+        th.Property("timezone", TEXT, description="The IANA time zone of the window's days."),
         th.Property("id", ID),
         *campaign_summary_properties(),
         *email_counts(*ANALYTICS_COUNTS, *UNIQUE_COUNTS),
@@ -303,4 +304,5 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
                 "campaign_id": context["campaign_id"],
                 "start_date": call.params["start_date"],
                 "end_date": call.params["end_date"],
+                "timezone": call.params["time_zone"],
             }
