@@ -108,8 +108,20 @@ def campaign_ids(synced: Synced) -> list[int]:
 
 # -- ordinary events ------------------------------------------------------------------------
 
+def moved_campaign(synced: Synced) -> tuple[int, int]:
+    """A campaign other than the first and a client it does not belong to (the last such)."""
+    query = duckdb_query(synced.duckdb_full)
+    clients = [int(r["id"]) for r in query("select id from smartlead.clients order by id")]
+    for row in query("select id, client_id from smartlead.campaigns order by id offset 1"):
+        others = [c for c in clients if c != row["client_id"]]
+        if others:
+            return int(row["id"]), others[-1]
+    raise AssertionError("the synced account needs a client to move a campaign to")
+
+
 def ordinary_events(synced: Synced) -> list[str]:
     first, second = campaign_ids(synced)[:2]
+    moved, to_client = moved_campaign(synced)
     return [
         # Routine clean-up: 3 leads deleted from a campaign (its analytics still count them).
         f"DELETE FROM {{raw}}.campaign_leads WHERE campaign_lead_map_id IN ("
@@ -122,8 +134,7 @@ def ordinary_events(synced: Synced) -> list[str]:
         "UPDATE {raw}.clients SET _sdc_deleted_at = '2026-01-01T00:00:00Z' "
         "WHERE id = (SELECT min(id) FROM {raw}.clients)",
         # A campaign moved to another client: the API keeps its history with the old one.
-        f"UPDATE {{raw}}.campaigns SET client_id = (SELECT max(id) FROM {{raw}}.clients) "
-        f"WHERE id = {second}",
+        f"UPDATE {{raw}}.campaigns SET client_id = {to_client} WHERE id = {moved}",
         # A reply 31 days after its email: the threads are re-read, the account's by-send-date
         # analytics (7 days' look-back) and the statistics row are not.
         "CREATE TABLE {raw}.late_reply AS SELECT * FROM {raw}.lead_message_history "
@@ -270,13 +281,13 @@ ANALYTICS_ROUTES = ("account_daily_stats", "account_daily_stats_by_send_date",
 @pytest.fixture(scope="module")
 def no_analytics(synced: Synced, tmp_path_factory: pytest.TempPathFactory) -> Case:
     return on_duckdb(synced, tmp_path_factory.mktemp("no_analytics"),
-                     [f"DROP TABLE {{raw}}.{table}" for table in ANALYTICS_ROUTES])
+                     [f"DROP TABLE IF EXISTS {{raw}}.{table}" for table in ANALYTICS_ROUTES])
 
 
 @pytest.fixture(scope="module")
 def no_campaign_routes(synced: Synced, tmp_path_factory: pytest.TempPathFactory) -> Case:
     return on_duckdb(synced, tmp_path_factory.mktemp("no_campaign_routes"),
-                     [f"DROP TABLE {{raw}}.{table}" for table in
+                     [f"DROP TABLE IF EXISTS {{raw}}.{table}" for table in
                       ("campaign_daily_stats", "mailbox_daily_stats",
                        "campaign_mailbox_statistics")])
 
@@ -346,7 +357,7 @@ def berlin_sync(synced: Synced) -> list[str]:
     reply_day = day.format(ts='h."time"')
     replied_day = day.format(ts="s.replied_at")
     return [
-        *(f"DROP TABLE {{raw}}.{table}" for table in
+        *(f"DROP TABLE IF EXISTS {{raw}}.{table}" for table in
           ("campaign_daily_stats", "mailbox_daily_stats", "client_daily_stats",
            "reply_category_daily", "campaign_mailbox_statistics")),
         # Each email's reply as the marts count it: a thread's REPLY naming it, or reply_time.

@@ -69,19 +69,20 @@ ranked as (
   from typed
 )
 select
-  {{ names | join(',\n  ') }},
-  _smartlead_extracted_at as extracted_at,
-  source_relation
+  ranked.{{ names | join(',\n  ranked.') }},
+  ranked._smartlead_extracted_at as extracted_at,
+  ranked.source_relation
 from ranked
-where _smartlead_rank = 1
-  and _smartlead_deleted_at is null
-  {%- if campaign_scoped %}
-  and exists (
-    select 1 from {{ ref('stg_smartlead__campaigns') }} as live_campaigns
-    where live_campaigns.campaign_id = ranked.campaign_id
-      and live_campaigns.source_relation = ranked.source_relation
-  )
-  {%- endif %}
+{%- if campaign_scoped %}
+{#- A join, not a correlated EXISTS: the BigQuery emulator and older warehouses plan it alike. #}
+join (
+  select distinct source_relation, campaign_id from {{ ref('stg_smartlead__campaigns') }}
+) as live_campaigns
+  on live_campaigns.campaign_id = ranked.campaign_id
+  and live_campaigns.source_relation = ranked.source_relation
+{%- endif %}
+where ranked._smartlead_rank = 1
+  and ranked._smartlead_deleted_at is null
 {%- endmacro %}
 
 
