@@ -385,9 +385,13 @@ def berlin_sync(synced: Synced) -> list[str]:
         "replied = (SELECT count(*) FROM {raw}.email_reply s WHERE "
         f"{replied_day} = cast(d.date as date))",
         "DROP TABLE {raw}.email_reply",
-        *(f"ALTER TABLE {{raw}}.{table} ADD COLUMN timezone VARCHAR DEFAULT '{BERLIN}'"
+        # The tap records its zone on each row (loaded before it did: no column yet).
+        *(statement
           for table in ("campaign_analytics_by_date", "account_daily_stats",
-                        "account_daily_stats_by_send_date")),
+                        "account_daily_stats_by_send_date")
+          for statement in (
+              f"ALTER TABLE {{raw}}.{table} ADD COLUMN IF NOT EXISTS timezone VARCHAR",
+              f"UPDATE {{raw}}.{table} SET timezone = '{BERLIN}'")),
     ]
 
 

@@ -2,8 +2,8 @@
   A staging select: one source table's columns cast to clean types (`smartlead_col`), one row
   per primary key, the rows a loader soft-deleted left out.
 
-  - source_relation: the schema the row was read from (several with the var
-    smartlead_union_schemas); keys are per source_relation.
+  - source_relation: the schema the row was read from with the var smartlead_union_schemas,
+    '' without it (Fivetran's convention); keys are per source_relation.
   - One row per key: loaders that upsert (target-postgres with load_method upsert,
     target-duckdb) already keep one; append-only loaders and hand-made copies do not. The
     newest extraction wins (_sdc_extracted_at: when the tap read the API), then the newest
@@ -87,7 +87,7 @@ where ranked._smartlead_rank = 1
 
 
 {#- The relations a stream is read from, with the name each row's source_relation gets: the
-    source table, or with the var smartlead_union_schemas (Fivetran's union_schemas
+    source table (source_relation ''), or with the var smartlead_union_schemas (Fivetran's union_schemas
     convention) the table of that name in each of those schemas of smartlead_database, the
     ones that exist. Ids of different accounts never meet: every join of a row to another
     also matches source_relation. -#}
@@ -96,7 +96,9 @@ where ranked._smartlead_rank = 1
   {%- set schemas = var('smartlead_union_schemas', []) -%}
   {%- if schemas is string %}{% set schemas = [schemas] %}{% endif -%}
   {%- if not schemas -%}
-    {{- return([(base, base.schema)]) -}}
+    {#- One schema: source_relation is '' (as in Fivetran's packages), the same on every
+        warehouse whatever the loader's schema is called. -#}
+    {{- return([(base, '')]) -}}
   {%- endif -%}
   {%- set out = [] -%}
   {%- for schema in schemas -%}
