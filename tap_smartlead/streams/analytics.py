@@ -66,6 +66,11 @@ def rates(*names: str) -> list[th.Property]:
     ]
 
 
+# Every daily row records the zone its day is in (the `timezone` setting): a warehouse can tell
+# days of a changed setting apart, and the dbt models warn when they report in another zone.
+ZONE_OF_DATE = th.Property("timezone", TEXT, description="The IANA time zone of `date`.")
+
+
 class RouteLimitedStream(SmartleadStream):
     """A stream whose route has its own limiter under the account's (see route_limits)."""
 
@@ -171,6 +176,7 @@ class DailyAnalyticsStream(RouteLimitedStream):
                 record["date"] = first.isoformat()
             else:
                 record["date"] = day_of_label(record.get("date"), first, last, call.what)
+            record["timezone"] = self.zone.key
             out.append(self.prepare(record))
         return out
 
@@ -266,6 +272,7 @@ class AccountDailyStatsStream(DailyAnalyticsStream):
     nested = ("email_engagement_metrics",)
     schema = record_schema(
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("day_name", TEXT),
         *email_counts("sent", "opened", "replied", "bounced", "unsubscribed"),
     )
@@ -279,6 +286,7 @@ class AccountDailyStatsBySendDateStream(AccountDailyStatsStream):
     path = "/analytics/day-wise-overall-stats-by-sent-time"
     schema = record_schema(
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("day_name", TEXT),
         *email_counts(
             "sent", "opened", "replied", "bounced", "unsubscribed", "positive_replied",
@@ -299,6 +307,7 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("campaign_name", TEXT),
         *email_counts(
             "sent", "opened", "replied", "bounced", "positive_replied", "unique_lead_count",
@@ -321,6 +330,7 @@ class MailboxDailyStatsStream(DailyAnalyticsStream):
     schema = record_schema(
         th.Property("from_email", TEXT, required=True),
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("email_account_id", ID),
         *email_counts(
             "sent", "opened", "replied", "positive_replied", "bounced", "unique_lead_count",
@@ -355,6 +365,7 @@ class ClientDailyStatsStream(DailyAnalyticsStream):
     schema = record_schema(
         th.Property("client_id", ID, required=True),
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("client_name", TEXT),
         th.Property("total_campaigns_count", COUNT),
         *email_counts(
@@ -377,6 +388,7 @@ class ReplyCategoryDailyStream(DailyAnalyticsStream):
     schema = record_schema(
         th.Property("name", TEXT, required=True),
         th.Property("date", DATE, required=True),
+        ZONE_OF_DATE,
         th.Property("sentiment_type", TEXT, description="positive, negative or null."),
         th.Property("total_response", COUNT),
         th.Property("percentage", RATE, description="Percent of the day's replies."),

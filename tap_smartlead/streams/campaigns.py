@@ -324,6 +324,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         th.Property("campaign_id", ID, required=True),
         th.Property("start_date", DATE, required=True),
         th.Property("end_date", DATE),
+        th.Property("timezone", TEXT, description="The IANA time zone of the window's days."),
         th.Property("id", ID),
         *campaign_summary_properties(),
         *email_counts(*ANALYTICS_COUNTS, *UNIQUE_COUNTS),
@@ -367,4 +368,5 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
                 "campaign_id": context["campaign_id"],
                 "start_date": call.params["start_date"],
                 "end_date": call.params["end_date"],
+                "timezone": call.params["time_zone"],
             }

@@ -53,7 +53,7 @@ def test_a_statistics_row_of_a_campaign_that_does_not_exist_is_kept_out_and_flag
     assert staged == 0
 
 
-def test_a_lead_twice_in_one_campaign_fails_the_funnel_key_and_the_lead_count_cross_check(
+def test_a_lead_twice_in_one_campaign_fails_the_funnel_key_and_warns_on_the_lead_count(
     synced: Synced, tmp_path: Path,
 ) -> None:
     run = build_on_broken_copy(
@@ -65,7 +65,9 @@ def test_a_lead_twice_in_one_campaign_fails_the_funnel_key_and_the_lead_count_cr
     assert run.returncode != 0
     failed = failed_tests(run)
     assert "smartlead_unique_key_smartlead__lead_funnel_campaign_id__lead_id" in failed, failed
-    assert "cross_check_leads_match_analytics_lead_stats" in failed, failed
+    # The lead count is a cross-check with the API's figure, which drifts: a warning.
+    assert any(".cross_check_leads_match_analytics_lead_stats" in node and status == "warn"
+               for node, status in run.results.items()), run.results
 
 
 def test_an_older_extraction_of_a_key_loses_and_a_newer_one_wins(

@@ -2,6 +2,8 @@
   A staging select: one source table's columns cast to clean types (`smartlead_col`), one row
   per primary key, the rows a loader soft-deleted left out.
 
+  - source_relation: the schema the row was read from with the var smartlead_union_schemas,
+    '' without it (Fivetran's convention); keys are per source_relation.
   - One row per key: loaders that upsert (target-postgres with load_method upsert,
     target-duckdb) already keep one; append-only loaders and hand-made copies do not. The
     newest extraction wins (_sdc_extracted_at: when the tap read the API), then the newest
@@ -22,24 +24,30 @@
   columns: [source name, kind] or [source name, kind, output name]; keys: output names.
 -#}
 {% macro smartlead_staging(table, keys, columns, campaign_scoped=false) -%}
-{%- set relation = source('smartlead', table) -%}
-{%- set found = smartlead_columns(relation) if var('smartlead__using_' ~ table, true) else {} -%}
-{%- if execute and not found and table == 'campaigns' -%}
+{%- set relations = smartlead_source_relations(table) -%}
+{%- set present = [] -%}
+{%- for relation, label in relations -%}
+  {%- set found = smartlead_columns(relation) if var('smartlead__using_' ~ table, true) else {} -%}
+  {%- if found %}{% do present.append((relation, label, found)) %}{% endif -%}
+{%- endfor -%}
+{%- if execute and not present and table == 'campaigns' -%}
   {{ exceptions.raise_compiler_error(
-       "smartlead: source table " ~ relation ~ " not found or has no columns: run the "
+       "smartlead: source table " ~ relations[0][0] ~ " not found or has no columns: run the "
        ~ "tap into the schema this project reads (SMARTLEAD_SOURCE_SCHEMA) first") }}
 {%- endif -%}
 {%- set names = [] -%}
+{%- for column in columns %}{% do names.append(column[2] if column | length > 2 else column[0]) %}{% endfor -%}
 with typed as (
+  {%- for relation, label, found in (present or [(none, relations[0][1], {})]) %}
   select
     {%- for column in columns %}
     {{ smartlead_col(found, column[0], column[1], column[2] if column | length > 2 else none) }},
-    {%- do names.append(column[2] if column | length > 2 else column[0]) %}
     {%- endfor %}
     {{ smartlead_col(found, '_sdc_extracted_at', 'timestamp', '_smartlead_extracted_at') }},
     {{ smartlead_col(found, '_sdc_batched_at', 'timestamp', '_smartlead_batched_at') }},
     {{ smartlead_col(found, '_sdc_sequence', 'count', '_smartlead_sequence') }},
-    {{ smartlead_col(found, '_sdc_deleted_at', 'text', '_smartlead_deleted_at') }}
+    {{ smartlead_col(found, '_sdc_deleted_at', 'text', '_smartlead_deleted_at') }},
+    cast('{{ label }}' as {{ smartlead_type('text') }}) as source_relation
   {%- if found %}
   from {{ relation }}
   {%- else %}
@@ -47,26 +55,57 @@ with typed as (
   from (select 1 as _smartlead_no_table) as not_synced
   where 1 = 0
   {%- endif %}
+  {{ 'union all' if not loop.last }}
+  {%- endfor %}
 ),
 ranked as (
   select
     typed.*,
     row_number() over (
-      partition by {{ keys | join(', ') }}
+      partition by source_relation, {{ keys | join(', ') }}
       order by _smartlead_extracted_at desc nulls last, _smartlead_batched_at desc nulls last,
                _smartlead_sequence desc nulls last
     ) as _smartlead_rank
   from typed
 )
 select
-  {{ names | join(',\n  ') }},
-  _smartlead_extracted_at as extracted_at
+  ranked.{{ names | join(',\n  ranked.') }},
+  ranked._smartlead_extracted_at as extracted_at,
+  ranked.source_relation
 from ranked
-where _smartlead_rank = 1
-  and _smartlead_deleted_at is null
-  {%- if campaign_scoped %}
-  and campaign_id in (select campaign_id from {{ ref('stg_smartlead__campaigns') }})
-  {%- endif %}
+{%- if campaign_scoped %}
+{#- A join, not a correlated EXISTS: the BigQuery emulator and older warehouses plan it alike. #}
+join (
+  select distinct source_relation, campaign_id from {{ ref('stg_smartlead__campaigns') }}
+) as live_campaigns
+  on live_campaigns.campaign_id = ranked.campaign_id
+  and live_campaigns.source_relation = ranked.source_relation
+{%- endif %}
+where ranked._smartlead_rank = 1
+  and ranked._smartlead_deleted_at is null
+{%- endmacro %}
+
+
+{#- The relations a stream is read from, with the name each row's source_relation gets: the
+    source table (source_relation ''), or with the var smartlead_union_schemas (Fivetran's union_schemas
+    convention) the table of that name in each of those schemas of smartlead_database, the
+    ones that exist. Ids of different accounts never meet: every join of a row to another
+    also matches source_relation. -#}
+{% macro smartlead_source_relations(table) -%}
+  {%- set base = source('smartlead', table) -%}
+  {%- set schemas = var('smartlead_union_schemas', []) -%}
+  {%- if schemas is string %}{% set schemas = [schemas] %}{% endif -%}
+  {%- if not schemas -%}
+    {#- One schema: source_relation is '' (as in Fivetran's packages), the same on every
+        warehouse whatever the loader's schema is called. -#}
+    {{- return([(base, '')]) -}}
+  {%- endif -%}
+  {%- set out = [] -%}
+  {%- for schema in schemas -%}
+    {%- do out.append((api.Relation.create(database=base.database, schema=schema,
+                                            identifier=base.identifier), schema)) -%}
+  {%- endfor -%}
+  {{- return(out) -}}
 {%- endmacro %}
 
 

@@ -1,6 +1,9 @@
--- Cross-check: per campaign, the funnel's interested leads (is_interested, the API's own
--- flag) equal the analytics endpoint's campaign_lead_stats.interested, where it sends one.
-{{ config(severity=var('smartlead_cross_check_severity', 'error')) }}
+-- Cross-check: per campaign, the funnel's interested leads (is_interested: a category with a
+-- positive sentiment) are at least the analytics endpoint's campaign_lead_stats.interested
+-- (the category "Interested" only, itself positive), where it sends one. Fewer means leads or
+-- categories lost; more is a custom positive category (e.g. "Referral"). Tolerance: none
+-- below; a warning (a lead deleted since the API counted it drifts).
+{{ config(severity=var('smartlead_cross_check_severity', 'warn')) }}
 
 with counted as (
   select campaign_id, sum({{ smartlead_flag('is_interested') }}) as interested
@@ -13,4 +16,4 @@ select analytics.campaign_id, analytics.leads_interested,
 from {{ ref('stg_smartlead__campaign_analytics') }} as analytics
 left join counted on counted.campaign_id = analytics.campaign_id
 where analytics.leads_interested is not null
-  and analytics.leads_interested <> coalesce(counted.interested, 0)
+  and analytics.leads_interested > coalesce(counted.interested, 0)

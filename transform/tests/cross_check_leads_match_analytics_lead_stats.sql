@@ -3,7 +3,7 @@
 -- campaign whose answer has no total, or that has no analytics row while other campaigns
 -- have one, fails too: nothing to check its leads against is a disagreement, not a pass.
 -- (Without the analytics stream synced at all there is nothing to compare.)
-{{ config(severity=var('smartlead_cross_check_severity', 'error')) }}
+{{ config(severity=var('smartlead_cross_check_severity', 'warn')) }}
 
 with counted as (
   select campaign_id, count(*) as counted_leads

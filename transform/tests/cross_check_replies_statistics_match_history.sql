@@ -2,8 +2,8 @@
 -- a REPLY in the threads names (stats_id). The marts count replies from the threads, which
 -- are re-read on every run; a statistics row is re-read only statistics_lookback_days after
 -- its send, so a late reply leaves it stale. A disagreement here says the statistics are
--- stale (the marts are not): a warning by default (var smartlead_replies_check_severity).
-{{ config(severity=var('smartlead_replies_check_severity', 'warn')) }}
+-- stale (the marts are not): a warning (severity var smartlead_cross_check_severity).
+{{ config(severity=var('smartlead_cross_check_severity', 'warn')) }}
 
 select
   campaign_id,

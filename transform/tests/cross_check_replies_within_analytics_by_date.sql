@@ -2,7 +2,7 @@
 -- leads that replied in the window and the reply messages received in it (lead message
 -- history). The API documents that analytics reply_count counts leads, not emails, while
 -- other sources count each reply: either count passes, anything outside the two fails.
-{{ config(severity=var('smartlead_cross_check_severity', 'error')) }}
+{{ config(severity=var('smartlead_cross_check_severity', 'warn')) }}
 
 with windows as (
   select campaign_id, start_date, end_date, reply_count

@@ -3,7 +3,7 @@
 -- sends from the master inbox have none) is a statistics row, matched on stats_id. Only where
 -- both sources read the email: threads the tap synced (a lead with messages), statistics rows
 -- from the first one on (the tap reads both from its start_date).
-{{ config(severity=var('smartlead_cross_check_severity', 'error')) }}
+{{ config(severity=var('smartlead_cross_check_severity', 'warn')) }}
 
 with statistics as (
   select campaign_id, stats_id, lead_email, sent_at

@@ -13,11 +13,22 @@ with statistics as (
 ),
 
 campaigns as (
-  select campaign_id, tracks_opens, tracks_clicks from {{ ref('stg_smartlead__campaigns') }}
+  select campaign_id, source_relation, tracks_opens, tracks_clicks
+  from {{ ref('stg_smartlead__campaigns') }}
+),
+
+-- A send that names no step (email_campaign_seq_id NULL) still has its sequence_number: the
+-- campaign's step of that number is its step.
+steps as (
+  select source_relation, campaign_id, seq_number, min(sequence_id) as sequence_id
+  from {{ ref('stg_smartlead__campaign_sequences') }}
+  group by source_relation, campaign_id, seq_number
+  having count(*) = 1
 ),
 
 history as (
   select
+    source_relation,
     campaign_id,
     stats_id,
     min(lead_id) as lead_id,
@@ -27,17 +38,18 @@ history as (
     max(case when message_type = 'SENT' then click_count end) as sent_click_count
   from {{ ref('stg_smartlead__lead_message_history') }}
   where stats_id is not null
-  group by campaign_id, stats_id
+  group by source_relation, campaign_id, stats_id
 ),
 
 merged as (
   select
+    statistics.source_relation,
     statistics.campaign_id,
     statistics.stats_id,
     history.lead_id,
     statistics.lead_email,
     statistics.sequence_number,
-    statistics.sequence_id,
+    coalesce(statistics.sequence_id, steps.sequence_id) as sequence_id,
     statistics.variant_id,
     statistics.sent_at,
     {{ smartlead_day('statistics.sent_at') }} as sent_day,
@@ -60,9 +72,16 @@ merged as (
     statistics.is_bounced,
     statistics.is_unsubscribed
   from statistics
-  join campaigns on campaigns.campaign_id = statistics.campaign_id
+  join campaigns
+    on campaigns.campaign_id = statistics.campaign_id
+    and campaigns.source_relation = statistics.source_relation
   left join history
     on history.campaign_id = statistics.campaign_id and history.stats_id = statistics.stats_id
+    and history.source_relation = statistics.source_relation
+  left join steps
+    on statistics.sequence_id is null and steps.campaign_id = statistics.campaign_id
+    and steps.seq_number = statistics.sequence_number
+    and steps.source_relation = statistics.source_relation
 )
 
 select

@@ -5,10 +5,11 @@
 --   api_reply_rate: the same rate from the API's own all-time analytics (leads replied over
 --     unique_sent_count), which also counts sends before the tap's start_date: the figure
 --     Smartlead's dashboard shows; reply_rate is the same definition over the emails read.
--- Opens and clicks are NULL for a campaign that does not track them. Interested leads both
--- ways (lead_funnel): the API's flag, and the var smartlead_interested_categories.
+-- Opens and clicks are NULL for a campaign that does not track them. Interested leads: those
+-- whose category's sentiment is positive (lead_funnel.is_interested).
 with funnel as (
   select
+    source_relation,
     campaign_id,
     count(*) as leads,
     sum({{ smartlead_flag('is_contacted') }}) as contacted,
@@ -16,14 +17,14 @@ with funnel as (
     sum({{ smartlead_flag('is_clicked') }}) as clicked,
     sum({{ smartlead_flag('first_replied_at is not null') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
-    sum({{ smartlead_flag('is_interested') }}) as interested,
-    sum({{ smartlead_flag('is_interested_by_category') }}) as interested_by_category
+    sum({{ smartlead_flag('is_interested') }}) as interested
   from {{ ref('smartlead__lead_funnel') }}
-  group by campaign_id
+  group by source_relation, campaign_id
 ),
 
 emails as (
   select
+    source_relation,
     campaign_id,
     count(*) as sent,
     sum({{ smartlead_flag('is_opened') }}) as opened,
@@ -31,10 +32,11 @@ emails as (
     sum({{ smartlead_flag('is_replied') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced
   from {{ ref('int_smartlead__emails') }}
-  group by campaign_id
+  group by source_relation, campaign_id
 )
 
 select
+  campaigns.source_relation,
   campaigns.campaign_id,
   campaigns.campaign_name,
   campaigns.status,
@@ -50,8 +52,6 @@ select
   cast(coalesce(funnel.replied, 0) as bigint) as leads_replied_count,
   cast(coalesce(funnel.bounced, 0) as bigint) as leads_bounced_count,
   cast(coalesce(funnel.interested, 0) as bigint) as leads_interested_count,
-  cast(coalesce(funnel.interested_by_category, 0) as bigint)
-    as leads_interested_by_category_count,
   cast(coalesce(emails.sent, 0) as bigint) as emails_sent_count,
   case when campaigns.tracks_opens then cast(coalesce(emails.opened, 0) as bigint) end
     as emails_opened_count,
@@ -75,7 +75,12 @@ select
   analytics.reply_count as api_leads_replied_count,
   {{ smartlead_rate('analytics.reply_count', 'analytics.unique_sent_count') }} as api_reply_rate
 from {{ ref('stg_smartlead__campaigns') }} as campaigns
-left join funnel on funnel.campaign_id = campaigns.campaign_id
-left join emails on emails.campaign_id = campaigns.campaign_id
+left join funnel
+  on funnel.campaign_id = campaigns.campaign_id
+  and funnel.source_relation = campaigns.source_relation
+left join emails
+  on emails.campaign_id = campaigns.campaign_id
+  and emails.source_relation = campaigns.source_relation
 left join {{ ref('stg_smartlead__campaign_analytics') }} as analytics
   on analytics.campaign_id = campaigns.campaign_id
+  and analytics.source_relation = campaigns.source_relation

@@ -10,35 +10,36 @@ with emails as (
 ),
 
 campaigns as (
-  select campaign_id, campaign_name, tracks_opens, tracks_clicks
+  select source_relation, campaign_id, campaign_name, tracks_opens, tracks_clicks
   from {{ ref('stg_smartlead__campaigns') }}
 ),
 
 replies as (
-  select campaign_id, {{ smartlead_day('message_at') }} as reply_day
+  select source_relation, campaign_id, {{ smartlead_day('message_at') }} as reply_day
   from {{ ref('stg_smartlead__lead_message_history') }}
   where message_type = 'REPLY'
 ),
 
 events as (
-  select campaign_id, sent_day as activity_date,
+  select source_relation, campaign_id, sent_day as activity_date,
          1 as sent, {{ smartlead_flag('is_bounced') }} as bounced,
          {{ smartlead_flag('is_unsubscribed') }} as unsubscribed,
          0 as opened, 0 as clicked, 0 as replied
   from emails
   union all
-  select campaign_id, {{ smartlead_day('opened_at') }}, 0, 0, 0, 1, 0, 0
+  select source_relation, campaign_id, {{ smartlead_day('opened_at') }}, 0, 0, 0, 1, 0, 0
   from emails where opened_at is not null
   union all
-  select campaign_id, {{ smartlead_day('clicked_at') }}, 0, 0, 0, 0, 1, 0
+  select source_relation, campaign_id, {{ smartlead_day('clicked_at') }}, 0, 0, 0, 0, 1, 0
   from emails where clicked_at is not null
   union all
-  select campaign_id, reply_day, 0, 0, 0, 0, 0, 1
+  select source_relation, campaign_id, reply_day, 0, 0, 0, 0, 0, 1
   from replies
 ),
 
 daily as (
   select
+    source_relation,
     campaign_id,
     activity_date,
     sum(sent) as sent_count,
@@ -48,11 +49,12 @@ daily as (
     sum(bounced) as bounce_count,
     sum(unsubscribed) as unsubscribed_count
   from events
-  group by campaign_id, activity_date
+  group by source_relation, campaign_id, activity_date
 ),
 
 cohorts as (
   select
+    source_relation,
     campaign_id,
     sent_day,
     count(*) as sent,
@@ -61,10 +63,11 @@ cohorts as (
     sum({{ smartlead_flag('is_replied') }}) as replied,
     sum({{ smartlead_flag('is_bounced') }}) as bounced
   from emails
-  group by campaign_id, sent_day
+  group by source_relation, campaign_id, sent_day
 )
 
 select
+  daily.source_relation,
   daily.campaign_id,
   campaigns.campaign_name,
   daily.activity_date,
@@ -83,6 +86,9 @@ select
   {{ smartlead_rate('cohorts.replied', 'cohorts.sent') }} as per_send_reply_rate,
   {{ smartlead_rate('cohorts.bounced', 'cohorts.sent') }} as per_send_bounce_rate
 from daily
-join campaigns on campaigns.campaign_id = daily.campaign_id
+join campaigns
+  on campaigns.campaign_id = daily.campaign_id
+  and campaigns.source_relation = daily.source_relation
 left join cohorts
   on cohorts.campaign_id = daily.campaign_id and cohorts.sent_day = daily.activity_date
+  and cohorts.source_relation = daily.source_relation

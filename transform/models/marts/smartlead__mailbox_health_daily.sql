@@ -15,13 +15,14 @@ mailboxes as (
 ),
 
 mailbox_of_address as (
-  select from_email, email_account_id
+  select source_relation, from_email, email_account_id
   from (
     select
+      source_relation,
       from_email,
       email_account_id,
       row_number() over (
-        partition by from_email
+        partition by source_relation, from_email
         order by created_at desc nulls last, email_account_id desc
       ) as newest
     from mailboxes
@@ -32,26 +33,30 @@ mailbox_of_address as (
 
 sends as (
   select
+    mailbox_of_address.source_relation,
     mailbox_of_address.email_account_id,
     {{ smartlead_day('messages.message_at') }} as activity_date,
     sum({{ smartlead_flag('messages.email_seq_number is not null') }}) as campaign_sent,
     sum({{ smartlead_flag('messages.email_seq_number is null') }}) as manual_sent
   from {{ ref('stg_smartlead__lead_message_history') }} as messages
-  join mailbox_of_address on mailbox_of_address.from_email = messages.from_email
+  join mailbox_of_address
+    on mailbox_of_address.from_email = messages.from_email
+    and mailbox_of_address.source_relation = messages.source_relation
   where messages.message_type = 'SENT'
-  group by mailbox_of_address.email_account_id, {{ smartlead_day('messages.message_at') }}
+  group by mailbox_of_address.source_relation, mailbox_of_address.email_account_id, {{ smartlead_day('messages.message_at') }}
 ),
 
 days as (
-  select distinct email_account_id, activity_date
+  select distinct source_relation, email_account_id, activity_date
   from (
-    select email_account_id, warmup_date as activity_date from warmup
+    select source_relation, email_account_id, warmup_date as activity_date from warmup
     union all
-    select email_account_id, activity_date from sends
+    select source_relation, email_account_id, activity_date from sends
   ) as every_day
 )
 
 select
+  days.source_relation,
   days.email_account_id,
   mailboxes.from_email,
   days.activity_date,
@@ -70,8 +75,13 @@ from days
 left join warmup
   on warmup.email_account_id = days.email_account_id
   and warmup.warmup_date = days.activity_date
+  and warmup.source_relation = days.source_relation
 left join sends
   on sends.email_account_id = days.email_account_id
   and sends.activity_date = days.activity_date
-left join mailboxes
+  and sends.source_relation = days.source_relation
+-- The account's mailboxes: a mailbox removed (soft-deleted by the loader) leaves the mart
+-- with its warmup history.
+join mailboxes
   on mailboxes.email_account_id = days.email_account_id
+  and mailboxes.source_relation = days.source_relation

@@ -11,6 +11,7 @@ leads as (
 )
 
 select
+  replies.source_relation,
   replies.campaign_id,
   replies.lead_id,
   replies.message_id,
@@ -31,13 +32,18 @@ select
 from replies
 left join leads
   on leads.campaign_id = replies.campaign_id and leads.lead_id = replies.lead_id
+  and leads.source_relation = replies.source_relation
 left join {{ ref('stg_smartlead__campaign_statistics') }} as statistics
   on statistics.campaign_id = replies.campaign_id and statistics.stats_id = replies.stats_id
+  and statistics.source_relation = replies.source_relation
 left join {{ ref('stg_smartlead__sequence_variants') }} as variants
   on variants.campaign_id = statistics.campaign_id
   and variants.sequence_id = statistics.sequence_id
   and variants.variant_id = statistics.variant_id
+  and variants.source_relation = statistics.source_relation
 left join {{ ref('stg_smartlead__lead_categories') }} as categories
   on categories.lead_category_id = leads.lead_category_id
+  and categories.source_relation = leads.source_relation
 left join {{ ref('stg_smartlead__campaigns') }} as campaigns
   on campaigns.campaign_id = replies.campaign_id
+  and campaigns.source_relation = replies.source_relation

@@ -1,12 +1,16 @@
 -- One row per campaign, sequence step and A/B variant (variant_id NULL: a step's sends that
--- name no variant; sequence_id NULL: sends that name no step). Variants without a send yet are
+-- name no variant; sequence_id NULL: sends whose step is not known, neither by id nor by its
+-- number among the campaign's steps, one row per sequence_number). Variants without a send yet are
 -- here with zeros. Counts and per_send_* rates are over the emails sent (int_smartlead__emails:
 -- replies from the threads, opens and clicks NULL where the campaign does not track them).
 with emails as (
   select
+    source_relation,
     campaign_id,
     sequence_id,
     variant_id,
+    -- Sends of no known step are told apart by their number, not lumped under the highest.
+    case when sequence_id is null then sequence_number end as unknown_step_number,
     max(sequence_number) as seq_number,
     count(*) as sent,
     sum({{ smartlead_flag('is_opened') }}) as opened,
@@ -15,40 +19,45 @@ with emails as (
     sum({{ smartlead_flag('is_bounced') }}) as bounced,
     sum({{ smartlead_flag('is_unsubscribed') }}) as unsubscribed
   from {{ ref('int_smartlead__emails') }}
-  group by campaign_id, sequence_id, variant_id
+  group by source_relation, campaign_id, sequence_id, variant_id,
+    case when sequence_id is null then sequence_number end
 ),
 
 variants as (
-  select campaign_id, sequence_id, seq_number, variant_id, variant_label
+  select source_relation, campaign_id, sequence_id, seq_number, variant_id, variant_label
   from {{ ref('stg_smartlead__sequence_variants') }}
   where not coalesce(is_deleted, false)
 ),
 
 steps as (
-  select campaign_id, sequence_id, seq_number
+  select source_relation, campaign_id, sequence_id, seq_number
   from {{ ref('stg_smartlead__campaign_sequences') }}
 ),
 
 keyed as (
-  select distinct campaign_id, sequence_id, variant_id
+  select distinct source_relation, campaign_id, sequence_id, variant_id, unknown_step_number
   from (
-    select campaign_id, sequence_id, variant_id from variants
+    select source_relation, campaign_id, sequence_id, variant_id,
+           cast(null as {{ smartlead_type('count') }}) as unknown_step_number
+    from variants
     union all
-    select campaign_id, sequence_id, variant_id from emails
+    select source_relation, campaign_id, sequence_id, variant_id, unknown_step_number
+    from emails
   ) as every_key
 ),
 
 campaigns as (
-  select campaign_id, campaign_name, tracks_opens, tracks_clicks
+  select source_relation, campaign_id, campaign_name, tracks_opens, tracks_clicks
   from {{ ref('stg_smartlead__campaigns') }}
 )
 
 select
   {{ dbt.concat([
       "cast(keyed.campaign_id as " ~ dbt.type_string() ~ ")", "'-'",
-      "coalesce(cast(keyed.sequence_id as " ~ dbt.type_string() ~ "), 'none')", "'-'",
+      "coalesce(cast(keyed.sequence_id as " ~ dbt.type_string() ~ "), " ~ dbt.concat(["'none'", "coalesce(cast(keyed.unknown_step_number as " ~ dbt.type_string() ~ "), '')"]) ~ ")", "'-'",
       "coalesce(cast(keyed.variant_id as " ~ dbt.type_string() ~ "), 'none')"]) }}
     as step_variant_key,
+  keyed.source_relation,
   keyed.campaign_id,
   campaigns.campaign_name,
   keyed.sequence_id,
@@ -71,14 +80,20 @@ select
   {{ smartlead_rate('emails.replied', 'emails.sent') }} as per_send_reply_rate,
   {{ smartlead_rate('emails.bounced', 'emails.sent') }} as per_send_bounce_rate
 from keyed
-join campaigns on campaigns.campaign_id = keyed.campaign_id
+join campaigns
+  on campaigns.campaign_id = keyed.campaign_id
+  and campaigns.source_relation = keyed.source_relation
 left join variants
   on variants.campaign_id = keyed.campaign_id and variants.sequence_id = keyed.sequence_id
   and variants.variant_id = keyed.variant_id
+  and variants.source_relation = keyed.source_relation
 -- NULL-safe: a send that names no step or no variant is still counted.
 left join emails
   on emails.campaign_id = keyed.campaign_id
   and coalesce(emails.sequence_id, -1) = coalesce(keyed.sequence_id, -1)
   and coalesce(emails.variant_id, -1) = coalesce(keyed.variant_id, -1)
+  and coalesce(emails.unknown_step_number, -1) = coalesce(keyed.unknown_step_number, -1)
+  and emails.source_relation = keyed.source_relation
 left join steps
   on steps.campaign_id = keyed.campaign_id and steps.sequence_id = keyed.sequence_id
+  and steps.source_relation = keyed.source_relation

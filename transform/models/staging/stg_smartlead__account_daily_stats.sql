@@ -7,5 +7,6 @@
     ['replied', 'count'],
     ['bounced', 'count'],
     ['unsubscribed', 'count'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ]) }}

@@ -9,5 +9,6 @@
     ['unsubscribed', 'count'],
     ['positive_replied', 'count'],
     ['unique_lead_reached', 'count'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ]) }}

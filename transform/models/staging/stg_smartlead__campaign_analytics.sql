@@ -46,5 +46,6 @@ select
   cast({{ smartlead_json_text('campaign_lead_stats', field) }} as bigint) as {{ name }},
   {%- endfor %}
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from analytics

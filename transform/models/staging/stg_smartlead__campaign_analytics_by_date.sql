@@ -15,5 +15,6 @@
     ['block_count', 'count'],
     ['total_count', 'count'],
     ['drafted_count', 'count'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ], campaign_scoped=true) }}

@@ -8,5 +8,6 @@ with links as (
 ], campaign_scoped=true) }}
 )
 
-select campaign_id, email_account_id, lower(from_email) as from_email, extra_fields, extracted_at
+select campaign_id, email_account_id, lower(from_email) as from_email, extra_fields, extracted_at,
+       source_relation
 from links

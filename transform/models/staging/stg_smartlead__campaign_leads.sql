@@ -32,5 +32,6 @@ select
   cast({{ smartlead_json_text('lead', 'is_unsubscribed') }} as boolean) as is_unsubscribed,
   {{ smartlead_json_object('lead', 'custom_fields') }} as custom_fields,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from leads

@@ -35,7 +35,8 @@ select
   variant_id,
   email_subject,
   sent_at,
-  cast(sent_at as date) as sent_date,
+  -- The send's day in the var smartlead_reporting_timezone (the tap's `timezone`).
+  {{ smartlead_day('sent_at') }} as sent_date,
   opened_at,
   clicked_at,
   replied_at,
@@ -45,5 +46,6 @@ select
   coalesce(is_bounced, false) as is_bounced,
   ignore_reply,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from statistics

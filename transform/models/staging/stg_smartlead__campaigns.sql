@@ -54,5 +54,6 @@ select
   send_as_plain_text,
   follow_up_percentage,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from campaigns

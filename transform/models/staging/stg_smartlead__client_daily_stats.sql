@@ -12,5 +12,6 @@
     ['unique_lead_count', 'count'],
     ['unique_open_count', 'count'],
     ['client_health', 'text'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ]) }}

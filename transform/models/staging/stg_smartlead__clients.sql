@@ -22,5 +22,6 @@ select
   -- The live API spells it client_permision; the seed client_permission. Either lands here.
   coalesce(client_permision, client_permission) as client_permission,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from clients

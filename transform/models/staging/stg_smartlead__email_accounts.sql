@@ -37,5 +37,6 @@ select
   created_at,
   updated_at,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from mailboxes

@@ -28,5 +28,6 @@ select
   coalesce(click_count, 0) as click_count,
   coalesce(reply_count, 0) as reply_count,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from engagement

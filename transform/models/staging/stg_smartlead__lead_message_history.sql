@@ -25,7 +25,7 @@ select
   upper(message_type) as message_type,
   stats_id,
   message_at,
-  cast(message_at as date) as message_date,
+  {{ smartlead_day('message_at') }} as message_date,
   subject,
   lower(from_email) as from_email,
   lower(to_email) as to_email,
@@ -34,5 +34,6 @@ select
   open_count,
   click_count,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from messages

@@ -13,5 +13,6 @@
     ['open_rate', 'number'],
     ['reply_rate', 'number'],
     ['bounce_rate', 'number'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ]) }}

@@ -5,5 +5,6 @@
     ['sentiment_type', 'text'],
     ['total_response', 'count'],
     ['percentage', 'number'],
+    ['timezone', 'text', 'tap_timezone'],
     ['extra_fields', 'json'],
 ]) }}

@@ -3,6 +3,7 @@ select
   sequences.campaign_id,
   sequences.sequence_id,
   sequences.seq_number,
+  sequences.source_relation,
   cast({{ smartlead_json_text('variant.value', 'id') }} as bigint) as variant_id,
   {{ smartlead_json_text('variant.value', 'variant_label') }} as variant_label,
   {{ smartlead_json_text('variant.value', 'subject') }} as subject,

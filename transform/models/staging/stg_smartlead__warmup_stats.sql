@@ -18,5 +18,6 @@ select
   coalesce(sent_count, 0) - coalesce(save_from_spam_count, 0) as warmup_inbox_count,
   coalesce(reply_count, 0) as warmup_reply_count,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from days

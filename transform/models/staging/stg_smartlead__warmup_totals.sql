@@ -19,5 +19,6 @@ select
   coalesce(inbox_count, 0) as inbox_7d,
   coalesce(warmup_email_received_count, 0) as received_7d,
   extra_fields,
-  extracted_at
+  extracted_at,
+  source_relation
 from totals
