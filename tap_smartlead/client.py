@@ -50,6 +50,9 @@ class SmartleadStream(HttpStream):
     # A full-table per-campaign stream whose incremental runs skip idle campaigns (their rows
     # stay as last sent): it sends no ACTIVATE_VERSION while skipping is on.
     skips_idle_campaigns: ClassVar[bool] = False
+    # Partitions re-read at least once per refresh_within_days runs whatever their activity
+    # (the rotation of tap_smartlead/activity.py): each keeps its runs_since_refresh.
+    rotates: ClassVar[bool] = False
     # The stream's rows are the API's mailbox objects, which carry SMTP/IMAP credentials:
     # those are removed (tap_smartlead/credentials). No other stream's data is searched for
     # them: a user's custom field named "Secret Santa" is data.
@@ -135,7 +138,7 @@ class SmartleadStream(HttpStream):
             self._stream_version = self._initialized_at // 1000
         try:
             super().sync(context)
-            if versioned:
+            if versioned and self._sends_activate_version:
                 # After the last record, never before: a target drops (or flags with
                 # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way
                 # must not have announced its version.
@@ -168,6 +171,7 @@ class SmartleadStream(HttpStream):
             and self.replication_method == REPLICATION_FULL_TABLE
             and bool(self.config.get("emit_activate_version_messages", True))
             and not (self.skips_idle_campaigns and self.run.activity.enabled)
+            and not self.runtime.skipped(self.name)
         )
 
     def bookmark(self, context: Context) -> Any:
@@ -191,7 +195,7 @@ class SmartleadStream(HttpStream):
     def state_partitioning_keys(self) -> list[str] | None:
         # A full-table child keeps no bookmark: one empty state entry, not one per campaign;
         # unless it skips idle campaigns, which takes each campaign's activity fingerprint.
-        return None if self.replication_key or self.tracks_activity else []
+        return None if self.replication_key or self.tracks_activity or self.rotates else []
 
     @property
     @override
@@ -237,10 +241,26 @@ class SmartleadStream(HttpStream):
                 "often asked; its bookmark stays where it was, so the next run reads it again.",
                 self.name, self._gaps, describe(context),
             )
-        elif self.tracks_activity:
-            self.run.activity.mark_read(context["campaign_id"], state)
+        else:
+            if self.tracks_activity:
+                self.run.activity.mark_read(context["campaign_id"], state)
+            if self.rotates:
+                due = self.run.activity.refresh_due(state)
+                self.run.activity.mark_rotation(next(iter(context.values())), state, due=due)
         self._partition_finished = True
         self.progress.partition_done(self.name)
+
+    def skips_partition(self, context: Context, *, refresh_only: bool) -> bool:
+        """Whether this run skips the partition: not due in the rotation, and (unless the stream
+        reads only on the rotation) idle. A skip is noted on the runtime (no ACTIVATE_VERSION)."""
+        activity = self.run.activity
+        state = self.get_context_state(context)
+        if not activity.enabled or activity.refresh_due(state):
+            return False
+        if not refresh_only and not activity.is_idle(context["campaign_id"], state):
+            return False
+        self.runtime.note_skipped(self.name, context)
+        return True
 
     def note_gap(self, context: Context | None, call: ApiCall) -> None:
         """An answer of this partition stayed missing: the partition is incomplete."""
@@ -296,7 +316,7 @@ class SmartleadStream(HttpStream):
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.
-            self.run.activity.analytics(context["campaign_id"])
+            self.run.activity.before_read(context["campaign_id"])
         answers = []
         for index, call in enumerate(self.partition_calls(context)):
             if index == 0:  # only the first answer can say the parent is gone

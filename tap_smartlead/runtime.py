@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -54,6 +55,8 @@ class SharedRuntime:
     # Answers one stream fetched for another that reads the same endpoint (offer/take).
     _offered: dict[tuple[str, object], object] = field(init=False, default_factory=dict)
     _taken: set[tuple[str, object]] = field(init=False, default_factory=set)
+    # Streams that skipped a partition on purpose this run (idle, not due in the rotation).
+    _skipped: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -103,6 +106,15 @@ class SharedRuntime:
         with self._lock:
             self._taken.add((kind, key))
             return self._offered.pop((kind, key), None)
+
+    def note_skipped(self, stream: str, context: Mapping[str, Any] | None) -> None:
+        """Record that ``stream`` left a partition out on purpose: its rows stay as last sent,
+        so the stream must not announce a table version (no ACTIVATE_VERSION)."""
+        with self._lock:
+            self._skipped.add(stream)
+
+    def skipped(self, stream: str) -> bool:
+        return stream in self._skipped
 
     def note_gap(self, stream: str, partition: Mapping[str, object]) -> int:
         """Count an answer of ``partition`` that stayed missing; returns the count so far."""

@@ -116,7 +116,23 @@ class CampaignChildStream(SmartleadStream):
         return row
 
 
-class CampaignSequencesStream(CampaignChildStream):
+class CampaignConfigurationStream(CampaignChildStream):
+    """A campaign's configuration (sequences, mailboxes, webhooks): nothing an email does
+    changes it, so incremental runs read it on the rotation only (every campaign once per
+    ``refresh_within_days`` runs, and on its first sync); its rows stay as last read."""
+
+    rotates = True
+    skips_idle_campaigns = True
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        if self.skips_partition(context, refresh_only=True):
+            return []
+        return [self.call(context)]
+
+
+class CampaignSequencesStream(CampaignConfigurationStream):
     """Steps with their A/B variants. The live API reads ``sequence_variants`` and
     ``seq_delay_details.delayInDays``; the seed prints the write forms ``seq_variants`` and
     ``delay_in_days``, which are read into the live names. A step without variants has
@@ -164,7 +180,7 @@ class CampaignSequencesStream(CampaignChildStream):
         return row
 
 
-class CampaignEmailAccountsStream(CampaignChildStream):
+class CampaignEmailAccountsStream(CampaignConfigurationStream):
     name = "campaign_email_accounts"
     path = "/campaigns/{campaign_id}/email-accounts"
     carries_mailboxes = True
@@ -172,7 +188,7 @@ class CampaignEmailAccountsStream(CampaignChildStream):
     schema = record_schema(th.Property("campaign_id", ID, required=True), *EMAIL_ACCOUNT_PROPERTIES)
 
 
-class CampaignWebhooksStream(CampaignChildStream):
+class CampaignWebhooksStream(CampaignConfigurationStream):
     name = "campaign_webhooks"
     path = "/campaigns/{campaign_id}/webhooks"
     primary_keys = ("campaign_id", "id")
@@ -190,9 +206,16 @@ class CampaignWebhooksStream(CampaignChildStream):
 
 
 class CampaignAnalyticsStream(CampaignChildStream):
+    """A campaign's lifetime totals. Incremental runs read the campaigns that moved and, on
+    the rotation, every campaign (a lead paused or categorised by hand moves its lead counts
+    without any email)."""
+
     name = "campaign_analytics"
     path = "/campaigns/{campaign_id}/analytics"
     returns_list = False
+    tracks_activity = True
+    rotates = True
+    skips_idle_campaigns = True
     primary_keys = ("campaign_id",)
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -233,6 +256,8 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
+        if self.skips_partition(context, refresh_only=False):
+            return []
         payload = self.run.activity.analytics(context["campaign_id"])
         return MISSING if payload is MISSING else [(self.call(context), payload)]
 
