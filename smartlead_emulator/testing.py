@@ -142,6 +142,11 @@ class EmulatorProcess:
         return self._control(
             "POST", f"/campaigns/{int(campaign_id)}/delete?{urlencode({'answer': answer})}", {})
 
+    def edit(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A change made by hand, without an email: ``kind`` lead, sequence, webhook or
+        mailbox and its fields (smartlead_emulator/edits.py)."""
+        return self._control("POST", "/edit", {"kind": kind, **fields})
+
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 

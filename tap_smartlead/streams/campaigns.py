@@ -10,6 +10,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.client import ListedOnceStream, SmartleadStream
+from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.errors import ConfigurationError
 from tap_smartlead.http_client import MISSING, ApiCall
 from tap_smartlead.payloads import list_payload, object_payload
@@ -28,7 +29,7 @@ from tap_smartlead.schemas import (
     open_object,
     record_schema,
 )
-from tap_smartlead.windows import windows_from
+from tap_smartlead.windows import window_start, windows_from
 
 
 class CampaignsStream(ListedOnceStream):
@@ -295,7 +296,9 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         today = self.run.today()
         bookmark = self.bookmark(context)
         if not bookmark:
-            return windows_from(self.run.first_day.date(), today, days)
+            # Not before the window holding the campaign's creation: earlier windows are empty.
+            first = max(self.run.first_day.date(), self.created_window(context, days))
+            return windows_from(first, today, days)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10])
         windows = windows_from(resume_from, today, days)
         if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):
@@ -303,6 +306,19 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
             # window that began since is still fetched (its key is new).
             return [w for w in windows if w[0] > resume_from]
         return windows
+
+    def created_window(self, context: dict, days: int) -> dt.date:
+        """The first day of the calendar window holding the campaign's creation (the
+        earliest day when the listing does not say when it was created)."""
+        if self._created is None:
+            self._created = {
+                row.get("id"): parse_timestamp(row.get("created_at"))
+                for row in self.sibling(CampaignsStream).listing()
+            }
+        created = self._created.get(context["campaign_id"])
+        return window_start(created.date(), days) if created is not None else dt.date.min
+
+    _created: dict[Any, dt.datetime | None] | None = None
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
