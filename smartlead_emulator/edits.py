@@ -23,7 +23,10 @@ from typing import Any
 
 from .dataset import Dataset
 from .models import Campaign
-from .render import CATEGORY_NAMES
+from .names import CATEGORIES, CUSTOM_CATEGORIES
+
+# Every lead category's id: the defaults and the account's own (live shapes list both).
+CATEGORY_IDS = frozenset(row[0] for row in (*CATEGORIES, *CUSTOM_CATEGORIES))
 
 
 class EditError(ValueError):
@@ -62,7 +65,7 @@ def _edit_lead(ds: Dataset, edit: dict[str, Any]) -> dict[str, Any]:
         raise EditError(f"no lead {edit.get('lead_id')} in campaign {campaign.id}")
     if "category_id" in edit:
         category = edit["category_id"]
-        if category is not None and int(category) not in CATEGORY_NAMES:
+        if category is not None and int(category) not in CATEGORY_IDS:
             raise EditError(f"no lead category {category}")
         entry.category_id = None if category is None else int(category)
     if "status" in edit:
