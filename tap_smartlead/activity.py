@@ -41,6 +41,11 @@ FINGERPRINT_KEY = "activity_fingerprint"
 READ_ON_KEY = "read_on"
 # Runs since the partition was last refreshed (read whatever its activity): the rotation.
 REFRESH_KEY = "runs_since_refresh"
+# The campaign's figures from the read day on, as the account-wide answer gave them when the
+# stream read it ("-": not listed). Unchanged on the next run: nothing happened since the read,
+# though the read day had activity before it.
+MOVED_KEY = "figures_at_read"
+NOT_LISTED = "-"
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
@@ -82,7 +87,7 @@ class ActivityDetector:
         fetch: Callable[[Any], Any],
         *,
         enabled: bool,
-        moved_since: Callable[[dt.date], set[Any] | None] | None = None,
+        moved_since: Callable[[dt.date], Mapping[str, str] | None] | None = None,
         today: dt.date | None = None,
         refresh_within: int = 7,
     ) -> None:
@@ -92,7 +97,7 @@ class ActivityDetector:
         self.today = today or dt.datetime.now(dt.timezone.utc).date()
         self.refresh_within = max(1, int(refresh_within))
         self._answers: dict[Any, Any] = {}
-        self._moved: dict[dt.date, set[Any] | None] = {}
+        self._moved: dict[dt.date, Mapping[str, str] | None] = {}
         self._lock = threading.Lock()
         self._campaign_locks: dict[Any, threading.Lock] = {}
         self._moved_lock = threading.Lock()
@@ -100,8 +105,9 @@ class ActivityDetector:
 
     # --- which campaigns moved ------------------------------------------------------------
 
-    def moved(self, since: dt.date) -> set[Any] | None:
-        """The ids (as text) of the campaigns with activity from ``since`` to today, or None
+    def moved(self, since: dt.date) -> Mapping[str, str] | None:
+        """The campaigns with activity from ``since`` to today (id as text -> a digest of
+        its figures), or None
         when the account-wide route cannot say (then each campaign's analytics decides): it
         failed once this run, or the range is longer than the per-day routes are asked for.
         One request per start day asked (a daily run: one)."""
@@ -119,7 +125,11 @@ class ActivityDetector:
     def before_read(self, campaign_id: Any) -> None:
         """Called before any of a campaign's records are read: in the fallback, its analytics
         are fetched first, so activity during the read moves the counts past the digest."""
-        if self.enabled and self.in_fallback:
+        if not self.enabled:
+            return
+        if not self.in_fallback:
+            self.moved(self.today)  # the figures each read is marked with, taken first
+        if self.in_fallback:
             self.analytics(campaign_id)
 
     @property
@@ -158,7 +168,9 @@ class ActivityDetector:
         if read_on is not None:
             moved = self.moved(min(read_on, self.today))
             if moved is not None:
-                return str(campaign_id) not in moved
+                figures = moved.get(str(campaign_id), NOT_LISTED)
+                at_read = partition_state.get(MOVED_KEY, NOT_LISTED)
+                return bool(figures == at_read)
         if not partition_state.get(FINGERPRINT_KEY):
             return False
         return bool(partition_state[FINGERPRINT_KEY] == self.fingerprint(campaign_id))
@@ -167,6 +179,11 @@ class ActivityDetector:
         """Record, next to the stream's bookmark, the day (and in the fallback the digest) its
         records were read under."""
         partition_state[READ_ON_KEY] = self.today.isoformat()
+        today = self.moved(self.today)
+        if today is None:
+            partition_state.pop(MOVED_KEY, None)
+        else:
+            partition_state[MOVED_KEY] = today.get(str(campaign_id), NOT_LISTED)
         with self._lock:
             fetched = campaign_id in self._answers
         if not fetched and not self.in_fallback:
