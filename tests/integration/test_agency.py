@@ -27,7 +27,14 @@ REFRESH_WITHIN = 7  # refresh_within_days' default
 HISTORY_PATH = "/campaigns/{id}/leads/{lead_id}/message-history"
 EXPORT_PATH = "/campaigns/{id}/leads-export"
 # Finished analytics windows keep the drafted_count they closed with (see test_incremental).
-STATE_NOT_EVENTS = {"campaign_analytics_by_date": {"drafted_count"}}
+STATE_NOT_EVENTS = {
+    "campaign_analytics_by_date": {"drafted_count"},
+    # A mailbox object's warmup figures move every day (warmup_stats and warmup_totals carry
+    # them daily); the objects themselves are re-read on the rotation (refresh_within_days),
+    # so between two reads they hold the figures of the last one.
+    "campaign_email_accounts": {"warmup_details"},
+    "email_account_details": {"warmup_details"},
+}
 INCREMENTAL_PATHS = ("/campaigns/{id}/statistics", "/campaigns/{id}/leads",
                      "/campaigns/{id}/analytics-by-date")
 
@@ -130,7 +137,9 @@ def test_incremental_runs_add_up_to_a_fresh_full_sync(agency, stream):
         return {k: v for k, v in row.items() if k not in ignored}
 
     differing = [k for k in expected if comparable(accumulated[k]) != comparable(expected[k])]
-    assert not differing, f"{len(differing)} rows differ, e.g. {differing[:3]}"
+    fields = sorted({f for k in differing for f in expected[k]
+                     if accumulated[k].get(f) != expected[k].get(f)})
+    assert not differing, f"{len(differing)} rows differ, e.g. {differing[:3]} in {fields}"
 
 
 def test_skipping_off_emits_what_skipping_emitted_and_more(agency):
