@@ -42,10 +42,16 @@ READ_ON_KEY = "read_on"
 # Runs since the partition was last refreshed (read whatever its activity): the rotation.
 REFRESH_KEY = "runs_since_refresh"
 # The campaign's figures from the read day on, as the account-wide answer gave them when the
-# stream read it ("-": not listed). Unchanged on the next run: nothing happened since the read,
+# stream read it (zeros: not listed; the same length either way, so the state's size does
+# not depend on the day's activity). Unchanged on the next run: nothing happened since the read,
 # though the read day had activity before it.
 MOVED_KEY = "figures_at_read"
-NOT_LISTED = "-"
+NOT_LISTED = "0" * 12
+# The last day the campaign was seen moving: for ``refresh_within`` days after it, its own
+# analytics are compared too (what the account-wide answer does not count: new leads, clicks).
+MOVED_ON_KEY = "moved_on"
+NEVER = "0000-00-00"
+NO_FINGERPRINT = "0" * 16
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
@@ -102,6 +108,7 @@ class ActivityDetector:
         self._campaign_locks: dict[Any, threading.Lock] = {}
         self._moved_lock = threading.Lock()
         self._route_failed = False
+        self._moving: set[str] = set()
 
     # --- which campaigns moved ------------------------------------------------------------
 
@@ -169,11 +176,29 @@ class ActivityDetector:
             moved = self.moved(min(read_on, self.today))
             if moved is not None:
                 figures = moved.get(str(campaign_id), NOT_LISTED)
-                at_read = partition_state.get(MOVED_KEY, NOT_LISTED)
-                return bool(figures == at_read)
+                if figures != partition_state.get(MOVED_KEY, NOT_LISTED):
+                    self._note_moving(campaign_id)
+                    return False
+                if not self.warm(partition_state):
+                    return True
+                # Recently active: a lead added or a click alone moves no figure of the
+                # account-wide answer, but the campaign's own counts.
+                if partition_state.get(FINGERPRINT_KEY) != self.fingerprint(campaign_id):
+                    self._note_moving(campaign_id)
+                    return False
+                return True
         if not partition_state.get(FINGERPRINT_KEY):
             return False
         return bool(partition_state[FINGERPRINT_KEY] == self.fingerprint(campaign_id))
+
+    def warm(self, partition_state: Mapping[str, Any]) -> bool:
+        """The campaign moved within the last ``refresh_within`` days (for this stream)."""
+        moved_on = _day(partition_state.get(MOVED_ON_KEY))
+        return moved_on is not None and (self.today - moved_on).days < self.refresh_within
+
+    def _note_moving(self, campaign_id: Any) -> None:
+        with self._lock:
+            self._moving.add(str(campaign_id))
 
     def mark_read(self, campaign_id: Any, partition_state: dict[str, Any]) -> None:
         """Record, next to the stream's bookmark, the day (and in the fallback the digest) its
@@ -184,11 +209,19 @@ class ActivityDetector:
             partition_state.pop(MOVED_KEY, None)
         else:
             partition_state[MOVED_KEY] = today.get(str(campaign_id), NOT_LISTED)
-        with self._lock:
-            fetched = campaign_id in self._answers
-        if not fetched and not self.in_fallback:
-            # Overall-stats decide: no request per campaign only to keep a digest.
-            partition_state.pop(FINGERPRINT_KEY, None)
+        if not self.in_fallback:
+            listed = today is not None and str(campaign_id) in today
+            with self._lock:
+                moving = str(campaign_id) in self._moving
+            if moving or listed:
+                partition_state[MOVED_ON_KEY] = self.today.isoformat()
+            # A recently active campaign keeps the digest of its own counts (one request per
+            # such campaign, shared with campaign_analytics); the others a placeholder of the
+            # same length (the state's size does not follow the day's activity).
+            warm = self.warm(partition_state)
+            current = self.fingerprint(campaign_id) if warm else None
+            partition_state[FINGERPRINT_KEY] = current or NO_FINGERPRINT
+            partition_state.setdefault(MOVED_ON_KEY, NEVER)
             return
         current = self.fingerprint(campaign_id)
         if current is None:

@@ -49,6 +49,9 @@ from tap_smartlead.streams.mailboxes import EmailAccountsStream
 
 # The longest range asked of a per-day route (no maximum is documented; one client splits at 30).
 MAX_RANGE_DAYS = 30
+# How far past today the account-wide answer on which campaigns moved is asked (see
+# CampaignDailyStatsStream.campaigns_moved_since).
+MOVED_DAYS_AHEAD = 7
 MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
 # What an account or plan without these routes (or an odd answer) raises once the campaign
 # list has answered (so the key is good): a warning, not a failure. For a campaign's route a
@@ -319,12 +322,13 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
     )
 
     def campaigns_moved_since(self, since: dt.date) -> dict[str, str] | None:
-        """The campaigns with a send, open, reply or bounce from ``since`` to tomorrow (UTC
-        days: a server whose clock or day runs ahead still counts), each id (as text) with a
-        digest of its figures, in one request: which campaigns an incremental run reads
-        (tap_smartlead/activity.py). None, after one warning, where the route is missing or
-        its answer cannot be read."""
-        last = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+        """The campaigns with a send, open, reply or bounce from ``since`` on, each id (as
+        text) with a digest of its figures, in one request: which campaigns an incremental run
+        reads (tap_smartlead/activity.py). None, after one warning, where the route is missing
+        or its answer cannot be read. UTC days, up to a week after today: a server whose day
+        runs ahead of the tap's clock (a time zone, a clock set wrong) still counts, and no
+        event lies in the future."""
+        last = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=MOVED_DAYS_AHEAD)
         params: dict[str, Any] = {
             "start_date": since.isoformat(), "end_date": last.isoformat(), "timezone": "UTC",
         }

@@ -12,6 +12,7 @@ import pytest
 from tap_smartlead.activity import (
     FINGERPRINT_KEY,
     MOVED_KEY,
+    MOVED_ON_KEY,
     READ_ON_KEY,
     ActivityDetector,
     fingerprint,
@@ -96,14 +97,18 @@ def test_analytics_is_requested_once_per_campaign_even_from_many_threads():
 
 def test_a_campaign_the_overall_stats_do_not_list_is_idle_for_a_stream_that_read_it():
     asked: list[dt.date] = []
+    fetched: list[int] = []
 
     def moved_since(since: dt.date) -> dict[str, str]:
         asked.append(since)
         return {"1001": "figures"}
 
+    def analytics(cid: int) -> dict[str, Any]:
+        fetched.append(cid)
+        return SEED_ANALYTICS
+
     today = dt.date(2026, 3, 10)
-    detector = ActivityDetector(lambda cid: pytest.fail("no per-campaign analytics"),
-                                enabled=True, moved_since=moved_since, today=today)
+    detector = ActivityDetector(analytics, enabled=True, moved_since=moved_since, today=today)
     read_yesterday = {READ_ON_KEY: "2026-03-09"}
     assert detector.is_idle(1000, read_yesterday)
     assert not detector.is_idle(1001, read_yesterday)
@@ -112,9 +117,23 @@ def test_a_campaign_the_overall_stats_do_not_list_is_idle_for_a_stream_that_read
     # Listed with the figures it had when the stream read it: nothing happened since.
     assert detector.is_idle(1001, {**read_yesterday, MOVED_KEY: "figures"})
     assert not detector.is_idle(1001, {**read_yesterday, MOVED_KEY: "older figures"})
+    assert fetched == []  # no campaign's own analytics for campaigns not recently active
     state: dict[str, Any] = {}
-    detector.mark_read(1001, state)
-    assert state == {READ_ON_KEY: "2026-03-10", MOVED_KEY: "figures"}
+    detector.mark_read(1001, state)  # listed today: recently active, its own digest kept
+    assert state == {READ_ON_KEY: "2026-03-10", MOVED_KEY: "figures",
+                     MOVED_ON_KEY: "2026-03-10", FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)}
+
+
+def test_a_recently_active_campaign_moves_with_its_own_counts_too():
+    detector = ActivityDetector(lambda cid: SEED_ANALYTICS, enabled=True,
+                                moved_since=lambda since: {}, today=dt.date(2026, 3, 10))
+    warm = {READ_ON_KEY: "2026-03-09", MOVED_ON_KEY: "2026-03-08"}
+    # Not listed (a lead added, a click: no figure of the account-wide answer moved)...
+    assert detector.is_idle(1000, {**warm, FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)})
+    assert not detector.is_idle(1000, {**warm, FINGERPRINT_KEY: "0" * 16})
+    # ...but a campaign that has not moved for the bound's days is not asked at all.
+    cold = {READ_ON_KEY: "2026-03-09", MOVED_ON_KEY: "2026-02-01", FINGERPRINT_KEY: "0" * 16}
+    assert detector.is_idle(1000, cold)
 
 
 def test_without_the_overall_stats_each_campaigns_analytics_decide():
