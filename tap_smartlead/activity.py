@@ -3,17 +3,20 @@
 An agency account holds hundreds of campaigns, most of them finished. Asking each of them for
 statistics, leads, message history and the current analytics window every day costs ten
 requests per campaign whether anything happened or not. So an incremental run first learns,
-in ONE request, which campaigns moved: ``GET /analytics/campaign/overall-stats`` for the days
-from the stream's last read of a campaign to today lists every campaign with a send, an open,
-a reply or a bounce in those days (``moved_since``). A campaign it does not list is idle for
-that stream and is not asked again. The day a stream last read a campaign (``read_on``) is
-kept in its state next to its bookmark; a campaign read for the first time is never idle.
-The range starts on the day of the last read, not after it: that day's later activity counts.
+in ONE request, which campaigns moved: ``GET /analytics/campaign/overall-stats`` for the
+days from a week before the stream's last read of a campaign (``read_on``, kept in its state)
+on lists every campaign with a send, an open, a reply or a bounce in those days, with its
+figures (``moved_since``). The stream also keeps the campaign's figures as that answer gave
+them when it read it (``figures_at_read``, for a range starting on the same day): unchanged
+figures, nothing happened since, whatever happened before the read. A campaign read for the
+first time is never idle. A campaign that moved in the last ``refresh_within_days`` days
+(``moved_on``) is also compared by a digest of its own analytics (the *fingerprint*), which
+count what the account-wide answer does not.
 
-What the answer does not count (docs/agency-scale.md): a click or an unsubscribe alone, a lead
-added without a send, anything edited by hand. A click or unsubscribe alone moves nothing the
-idle streams would read differently except the counts of that one lead, and the rotation below
-reads every campaign at least once per ``refresh_within_days`` runs anyway.
+What the answer does not count (docs/requests.md): a click or an unsubscribe alone, a lead
+added without a send, anything edited by hand. The first three move a recently active
+campaign's own counts; otherwise, and for edits, the rotation below reads every campaign at
+least once per ``refresh_within_days`` runs.
 
 Where the route is missing or its answer cannot be read, the tap falls back (one warning) to
 what it did before: each campaign's top-level analytics (``GET /campaigns/{id}/analytics``) and
@@ -37,7 +40,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 FINGERPRINT_KEY = "activity_fingerprint"
-# The day (UTC) a stream last read the campaign: where the next run's overall-stats range starts.
+# The day (UTC) a stream last read the campaign: the next run's overall-stats range starts a
+# week (SKEW) before it.
 READ_ON_KEY = "read_on"
 # Runs since the partition was last refreshed (read whatever its activity): the rotation.
 REFRESH_KEY = "runs_since_refresh"
@@ -47,6 +51,10 @@ REFRESH_KEY = "runs_since_refresh"
 # though the read day had activity before it.
 MOVED_KEY = "figures_at_read"
 NOT_LISTED = "0" * 12
+# The range starts this long before the read day, both when the figures are stored and when
+# they are compared (the same start, so only new events change them): a server whose days lag
+# the tap's clock (a time zone, a clock set wrong) still counts.
+SKEW = dt.timedelta(days=7)
 # The last day the campaign was seen moving: for ``refresh_within`` days after it, its own
 # analytics are compared too (what the account-wide answer does not count: new leads, clicks).
 MOVED_ON_KEY = "moved_on"
@@ -135,7 +143,7 @@ class ActivityDetector:
         if not self.enabled:
             return
         if not self.in_fallback:
-            self.moved(self.today)  # the figures each read is marked with, taken first
+            self.moved(self.today - SKEW)  # the figures each read is marked with, first
         if self.in_fallback:
             self.analytics(campaign_id)
 
@@ -173,7 +181,7 @@ class ActivityDetector:
             return False
         read_on = _day(partition_state.get(READ_ON_KEY))
         if read_on is not None:
-            moved = self.moved(min(read_on, self.today))
+            moved = self.moved(min(read_on, self.today) - SKEW)
             if moved is not None:
                 figures = moved.get(str(campaign_id), NOT_LISTED)
                 if figures != partition_state.get(MOVED_KEY, NOT_LISTED):
@@ -204,7 +212,7 @@ class ActivityDetector:
         """Record, next to the stream's bookmark, the day (and in the fallback the digest) its
         records were read under."""
         partition_state[READ_ON_KEY] = self.today.isoformat()
-        today = self.moved(self.today)
+        today = self.moved(self.today - SKEW)
         if today is None:
             partition_state.pop(MOVED_KEY, None)
         else:
