@@ -231,6 +231,8 @@ def main() -> int:
     parser.add_argument("--tap", default=TAP, help="the tap executable (default: this venv's)")
     parser.add_argument("--tap-config", default="{}",
                         help="extra tap settings (JSON), e.g. '{\"skip_idle_campaigns\": false}'")
+    parser.add_argument("--days", type=int, default=1,
+                        help="daily incremental runs after the full sync (default 1)")
     parser.add_argument("--skip-per-lead", action="store_true",
                         help="leave out the full sync without the bulk thread endpoint")
     parser.add_argument("--advance-and-measure", metavar="ROOT_URL", help=argparse.SUPPRESS)
@@ -267,6 +269,13 @@ def main() -> int:
         full_need = needs["full_needed_without_windows"] + full.by_path.get(WINDOWS_PATH, 0)
         incremental = sync("incremental sync (no limit)", {**NO_LIMIT, **extra}, full.state)
         missing = missing_from(incremental, needs)
+        later: list[tuple[int, Run, dict[str, Any]]] = []
+        state = incremental.state
+        for day in range(2, args.days + 1):  # the days after: what a day costs in the long run
+            day_needs_ = advance_one_day(emu)
+            run = sync(f"incremental sync, day {day} (no limit)", {**NO_LIMIT, **extra}, state)
+            later.append((day, run, day_needs_))
+            state = run.state
         timed: list[tuple[str, Run, float]] = []
         if args.timed:
             for policy, per_second in (("seed", SEED_PER_SECOND), ("live", LIVE_PER_SECOND)):
@@ -319,6 +328,12 @@ def main() -> int:
         print(f"  {count:5d}  {path}")
     print("\nat the plans' limits (a lower bound: requests / rate, hours waited for the quota):")
     print(plan_line("one-day incremental", incremental.requests))
+    for day, run, day_needs_ in later:
+        day_missing = missing_from(run, day_needs_)
+        print(plan_line(f"day {day} incremental", run.requests)
+              + f"; {len(day_needs_['active'])} active; not emitted: {day_missing}")
+        if any(day_missing.values()) or run.returncode:
+            missing = {k: v + day_missing[k] for k, v in missing.items()}
     print(plan_line("full sync", full.requests))
     for policy, run, _ in timed:
         timed_missing = missing_from(run, needs)

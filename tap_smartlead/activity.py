@@ -218,10 +218,11 @@ class ActivityDetector:
         else:
             partition_state[MOVED_KEY] = today.get(str(campaign_id), NOT_LISTED)
         if not self.in_fallback:
-            listed = today is not None and str(campaign_id) in today
+            # Moving: seen moving since the last read (a first read cannot tell today's
+            # activity from last week's, so it does not count).
             with self._lock:
                 moving = str(campaign_id) in self._moving
-            if moving or listed:
+            if moving:
                 partition_state[MOVED_ON_KEY] = self.today.isoformat()
             # A recently active campaign keeps the digest of its own counts (one request per
             # such campaign, shared with campaign_analytics); the others a placeholder of the

@@ -13,6 +13,7 @@ from tap_smartlead.activity import (
     FINGERPRINT_KEY,
     MOVED_KEY,
     MOVED_ON_KEY,
+    NEVER,
     READ_ON_KEY,
     ActivityDetector,
     fingerprint,
@@ -120,9 +121,12 @@ def test_a_campaign_the_overall_stats_do_not_list_is_idle_for_a_stream_that_read
     assert not detector.is_idle(1001, {**read_yesterday, MOVED_KEY: "older figures"})
     assert fetched == []  # no campaign's own analytics for campaigns not recently active
     state: dict[str, Any] = {}
-    detector.mark_read(1001, state)  # listed today: recently active, its own digest kept
+    detector.mark_read(1001, state)  # seen moving since its last read: its own digest kept
     assert state == {READ_ON_KEY: "2026-03-10", MOVED_KEY: "figures",
                      MOVED_ON_KEY: "2026-03-10", FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)}
+    first: dict[str, Any] = {}
+    detector.mark_read(1002, first)  # a first read: not known to be moving, no digest
+    assert first[MOVED_ON_KEY] == NEVER and first[FINGERPRINT_KEY] == "0" * 16
 
 
 def test_a_recently_active_campaign_moves_with_its_own_counts_too():
