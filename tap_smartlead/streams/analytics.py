@@ -273,7 +273,9 @@ class AccountDailyStatsStream(DailyAnalyticsStream):
         while first <= last:
             end = min(first + dt.timedelta(days=MAX_RANGE_DAYS - 1), last)
             rows = self._answer(self.range_call(first, end))
-            if isinstance(rows, Exception):
+            if isinstance(rows, Exception) or not rows:
+                # Unreadable, or no row for a range of days (a transient `{}`): every day is
+                # asked rather than none.
                 return None
             out.update(
                 dt.date.fromisoformat(str(row["date"])[:10])
@@ -338,7 +340,10 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
             params["client_ids"] = str(self.config["client_id"])
         call = self.call(None, params)
         try:
-            rows = analytics_rows(self.fetch(call), self.rows_at, call.what)
+            payload = self.fetch(call)
+            if not payload:  # an empty body or `{}`: not "no campaign moved"
+                raise UnexpectedResponseError(f"An empty answer from {call.what}.")
+            rows = analytics_rows(payload, self.rows_at, call.what)
         except UNAVAILABLE as exc:
             if not self._moved_warned:
                 self._moved_warned = True
