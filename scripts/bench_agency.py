@@ -54,6 +54,24 @@ SAMPLE_SECONDS = 0.1
 NO_LIMIT = {"rate_limit_requests": 100000, "rate_limit_window_seconds": 1}
 SEED_PER_SECOND = 10 / 2
 LIVE_PER_SECOND = 200 / 60
+# The rate-limit guide's plans: (name, requests per minute, requests per hour), per key.
+PLANS = (("Standard", 60, 1000), ("Pro", 120, 3000))
+
+
+def minutes_at(requests: int, per_minute: int, per_hour: int) -> float:
+    """Minutes a run of ``requests`` takes at a plan's limits, from an empty budget: full
+    hours of ``per_hour`` requests, then the rest at ``per_minute``."""
+    full_hours = max(0, (requests - 1) // per_hour)
+    return full_hours * 60 + (requests - full_hours * per_hour) / per_minute
+
+
+def plan_line(label: str, requests: int) -> str:
+    return f"{label}: {requests} requests; " + "; ".join(
+        f"{name} ({per_minute}/min, {per_hour:,}/hour): "
+        f"{minutes_at(requests, per_minute, per_hour):.1f} min, "
+        f"{requests / per_hour:.2f} of the hourly quota"
+        for name, per_minute, per_hour in PLANS
+    )
 
 
 @dataclass
@@ -213,6 +231,10 @@ def main() -> int:
     parser.add_argument("--tap", default=TAP, help="the tap executable (default: this venv's)")
     parser.add_argument("--tap-config", default="{}",
                         help="extra tap settings (JSON), e.g. '{\"skip_idle_campaigns\": false}'")
+    parser.add_argument("--days", type=int, default=1,
+                        help="daily incremental runs after the full sync (default 1)")
+    parser.add_argument("--skip-per-lead", action="store_true",
+                        help="leave out the full sync without the bulk thread endpoint")
     parser.add_argument("--advance-and-measure", metavar="ROOT_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.advance_and_measure:
@@ -236,15 +258,24 @@ def main() -> int:
         full = sync("full sync (no limit)", {**NO_LIMIT, **extra}, None, keep_records=False)
         if full.returncode:
             return 1
-        emu.configure(bulk_history="absent")
-        per_lead = sync("full sync (no limit), no bulk thread endpoint", {**NO_LIMIT, **extra},
-                        None, keep_records=False)
-        emu.configure(bulk_history="live")
+        per_lead = full
+        if not args.skip_per_lead:
+            emu.configure(bulk_history="absent")
+            per_lead = sync("full sync (no limit), no bulk thread endpoint",
+                            {**NO_LIMIT, **extra}, None, keep_records=False)
+            emu.configure(bulk_history="live")
         needs = advance_one_day(emu)
         leads = needs["leads"]
         full_need = needs["full_needed_without_windows"] + full.by_path.get(WINDOWS_PATH, 0)
         incremental = sync("incremental sync (no limit)", {**NO_LIMIT, **extra}, full.state)
         missing = missing_from(incremental, needs)
+        later: list[tuple[int, Run, dict[str, Any]]] = []
+        state = incremental.state
+        for day in range(2, args.days + 1):  # the days after: what a day costs in the long run
+            day_needs_ = advance_one_day(emu)
+            run = sync(f"incremental sync, day {day} (no limit)", {**NO_LIMIT, **extra}, state)
+            later.append((day, run, day_needs_))
+            state = run.state
         timed: list[tuple[str, Run, float]] = []
         if args.timed:
             for policy, per_second in (("seed", SEED_PER_SECOND), ("live", LIVE_PER_SECOND)):
@@ -292,6 +323,18 @@ def main() -> int:
           f"{incremental.requests / SEED_PER_SECOND:.0f} s, 200/min "
           f"{incremental.requests / LIVE_PER_SECOND:.0f} s")
     print(f"not emitted by the incremental run: {missing}")
+    print("\nrequests of the incremental run per route:")
+    for path, count in sorted(incremental.by_path.items(), key=lambda item: -item[1]):
+        print(f"  {count:5d}  {path}")
+    print("\nat the plans' limits (a lower bound: requests / rate, hours waited for the quota):")
+    print(plan_line("one-day incremental", incremental.requests))
+    for day, run, day_needs_ in later:
+        day_missing = missing_from(run, day_needs_)
+        print(plan_line(f"day {day} incremental", run.requests)
+              + f"; {len(day_needs_['active'])} active; not emitted: {day_missing}")
+        if any(day_missing.values()) or run.returncode:
+            missing = {k: v + day_missing[k] for k, v in missing.items()}
+    print(plan_line("full sync", full.requests))
     for policy, run, _ in timed:
         timed_missing = missing_from(run, needs)
         print(f"not emitted at the {policy} limit: {timed_missing}")

@@ -181,9 +181,13 @@ class LeadMap:
     manual: list[ManualSend] | None = None  # live mode only
     last_sent_time: datetime | None = None
     last_event_time: datetime | None = None
+    # A status set by hand (e.g. PAUSED; smartlead_emulator/edits.py): served instead.
+    status_set: str | None = None
 
     @property
     def status(self) -> str:
+        if self.status_set is not None:
+            return self.status_set
         if self.messages and self.messages[-1].is_bounced:
             return "BLOCKED"
         if not self.messages:

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, control, global_analytics, removals, render, seed_examples
+from . import api, control, edits, global_analytics, removals, render, seed_examples
 from .dataset import Dataset
 from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
@@ -356,6 +356,8 @@ class Handler(BaseHTTPRequestHandler):
                     return json_answer(200, global_analytics.truth(dataset, params))
             except api.ApiError as err:
                 return json_answer(err.status, {"error": err.message})
+        if action == ("POST", "/_emulator/edit"):
+            return _hand_edit(dataset, body)
         if action == ("GET", "/_emulator/config"):
             return json_answer(200, config.as_dict())
         if action == ("POST", "/_emulator/config"):
@@ -368,6 +370,17 @@ class Handler(BaseHTTPRequestHandler):
                 return json_answer(400, {"error": str(err)})
             return json_answer(200, config.as_dict())
         return json_answer(404, {"error": f"no control endpoint {method} {path}"})
+
+
+def _hand_edit(dataset: Dataset, body: bytes) -> Answer:
+    """``POST /_emulator/edit``: a change made by hand, without an email (edits.py)."""
+    try:
+        edit = json.loads(body or b"{}")
+        if not isinstance(edit, dict):
+            raise edits.EditError("the body must be a JSON object")
+        return json_answer(200, edits.apply_edit(dataset, edit))
+    except (ValueError, TypeError) as err:  # EditError is a ValueError
+        return json_answer(400, {"error": str(err)})
 
 
 _CAMPAIGN_DELETE = re.compile(r"^/_emulator/campaigns/(\d+)/delete$")

@@ -152,6 +152,11 @@ class EmulatorProcess:
         """Move every lead of category ``old`` to category ``new``."""
         return self._control("POST", f"/categories/{int(old)}/move-to/{int(new)}", {})
 
+    def edit(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A change made by hand, without an email: ``kind`` lead, sequence, webhook or
+        mailbox and its fields (smartlead_emulator/edits.py)."""
+        return self._control("POST", "/edit", {"kind": kind, **fields})
+
     def dataset(self) -> dict[str, Any]:
         return self._control("GET", "/dataset")
 

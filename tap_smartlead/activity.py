@@ -1,27 +1,38 @@
-"""Which campaigns had any activity since the last run, for one request per campaign.
+"""Which campaigns had any activity since the last run, and which are due a refresh.
 
 An agency account holds hundreds of campaigns, most of them finished. Asking each of them for
 statistics, leads, message history and the current analytics window every day costs ten
-requests per campaign whether anything happened or not. Every kind of lead activity moves a
-campaign's top-level analytics (``GET /campaigns/{id}/analytics``, fetched anyway for the
-``campaign_analytics`` stream): a send moves ``sent_count`` and the lead's status counts, an
-open or a click ``open_count``/``click_count`` (totals, not unique), a reply ``reply_count``, a
-bounce ``bounce_count``/``block_count``, an unsubscribe ``unsubscribed_count``, a new lead
-``total_count`` and ``notStarted``. So a short digest of those counts (the *fingerprint*) is kept
-in each incremental per-campaign stream's state, next to its bookmark; a campaign whose
-fingerprint is unchanged is idle for that stream and is not asked again.
+requests per campaign whether anything happened or not. So an incremental run first learns,
+in ONE request, which campaigns moved: ``GET /analytics/campaign/overall-stats`` for the
+days from a week before the stream's last read of a campaign (``read_on``, kept in its state)
+on lists every campaign with a send, an open, a reply or a bounce in those days, with its
+figures (``moved_since``). The stream also keeps the campaign's figures as that answer gave
+them when it read it (``figures_at_read``, for a range starting on the same day): unchanged
+figures, nothing happened since, whatever happened before the read. A campaign read for the
+first time is never idle. A campaign that moved in the last ``refresh_within_days`` days
+(``moved_on``) is also compared by a digest of its own analytics (the *fingerprint*), which
+count what the account-wide answer does not.
 
-Each stream keeps its own fingerprint, written when it has written the campaign's records (with
-its bookmark), so a sync killed half-way leaves the campaigns a stream had not reached active
-for it. The fingerprint is taken before any of the campaign's records are read: what happens
-while they are read moves the counts past the stored fingerprint and is read on the next run.
+What the answer does not count (docs/requests.md): a click or an unsubscribe alone, a lead
+added without a send, anything edited by hand. The first three move a recently active
+campaign's own counts; otherwise, and for edits, the rotation below reads every campaign at
+least once per ``refresh_within_days`` runs.
 
-What a skipped campaign can hide is listed in docs/agency-scale.md; ``skip_idle_campaigns:
-false`` turns skipping off.
+Where the route is missing or its answer cannot be read, the tap falls back (one warning) to
+what it did before: each campaign's top-level analytics (``GET /campaigns/{id}/analytics``) and
+a digest of its counts (the *fingerprint*) kept next to each bookmark; a campaign whose
+fingerprint is unchanged is idle. Every kind of lead activity moves those counts.
+
+The rotation (``refresh_due``): what changes without any event (a lead's category, status or
+custom fields set by hand, a sequence's copy, a webhook, a mailbox setting) is read again at
+least once within ``refresh_within_days`` runs. Each partition keeps ``runs_since_refresh``;
+a partition read for the first time starts at a phase drawn from its id, so the refreshes of an
+account spread evenly over the runs (about C/N campaigns per run), idle campaigns included.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -29,6 +40,29 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 FINGERPRINT_KEY = "activity_fingerprint"
+# The day (UTC) a stream last read the campaign: the next run's overall-stats range starts a
+# week (SKEW) before it.
+READ_ON_KEY = "read_on"
+# Runs since the partition was last refreshed (read whatever its activity): the rotation.
+REFRESH_KEY = "runs_since_refresh"
+# The campaign's figures from the read day on, as the account-wide answer gave them when the
+# stream read it (zeros: not listed; the same length either way, so the state's size does
+# not depend on the day's activity). Unchanged on the next run: nothing happened since the read,
+# though the read day had activity before it.
+MOVED_KEY = "figures_at_read"
+NOT_LISTED = "0" * 12
+# The range starts this long before the read day, both when the figures are stored and when
+# they are compared (the same start, so only new events change them): a server whose days lag
+# the tap's clock (a time zone, a clock set wrong) still counts.
+SKEW = dt.timedelta(days=7)
+# The last day the campaign was seen moving: for ``refresh_within`` days after it, its own
+# analytics are compared too (what the account-wide answer does not count: new leads, clicks).
+MOVED_ON_KEY = "moved_on"
+NEVER = "0000-00-00"
+NO_FINGERPRINT = "0" * 16
+# The longest range the account-wide answer is asked for; a stream that last read a campaign
+# longer ago than this decides by the campaign's own analytics.
+MOVED_RANGE_DAYS = 30
 # campaign_lead_stats keys and top-level counts the digest covers; anything else in the answer
 # (names, tags, client details) is not activity.
 LEAD_STATS_KEY = "campaign_lead_stats"
@@ -57,15 +91,66 @@ def fingerprint(analytics: Any) -> str | None:
 
 
 class ActivityDetector:
-    """Each campaign's analytics, fetched once per run (and shared with ``campaign_analytics``),
-    and whether a stream may skip the campaign because nothing changed since it last read it."""
+    """Which campaigns a stream may skip this run: the campaigns that moved (one request per
+    distinct start day, usually one per run), each campaign's analytics where that route is
+    unavailable (fetched once per run and shared with ``campaign_analytics``), and the
+    rotation that re-reads every partition within ``refresh_within`` runs."""
 
-    def __init__(self, fetch: Callable[[Any], Any], *, enabled: bool) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[Any], Any],
+        *,
+        enabled: bool,
+        moved_since: Callable[[dt.date], Mapping[str, str] | None] | None = None,
+        today: dt.date | None = None,
+        refresh_within: int = 7,
+    ) -> None:
         self._fetch = fetch
         self.enabled = enabled
+        self._moved_since = moved_since
+        self.today = today or dt.datetime.now(dt.timezone.utc).date()
+        self.refresh_within = max(1, int(refresh_within))
         self._answers: dict[Any, Any] = {}
+        self._moved: dict[dt.date, Mapping[str, str] | None] = {}
         self._lock = threading.Lock()
         self._campaign_locks: dict[Any, threading.Lock] = {}
+        self._moved_lock = threading.Lock()
+        self._route_failed = False
+        self._moving: set[str] = set()
+
+    # --- which campaigns moved ------------------------------------------------------------
+
+    def moved(self, since: dt.date) -> Mapping[str, str] | None:
+        """The campaigns with activity from ``since`` to today (id as text -> a digest of
+        its figures), or None
+        when the account-wide route cannot say (then each campaign's analytics decides): it
+        failed once this run, or the range is longer than the per-day routes are asked for.
+        One request per start day asked (a daily run: one)."""
+        if self._moved_since is None or self._route_failed:
+            return None
+        if (self.today - since).days >= MOVED_RANGE_DAYS:
+            return None
+        with self._moved_lock:
+            if since not in self._moved:
+                answer = self._moved_since(since)
+                self._route_failed = answer is None
+                self._moved[since] = answer
+            return self._moved[since]
+
+    def before_read(self, campaign_id: Any) -> None:
+        """Called before any of a campaign's records are read: in the fallback, its analytics
+        are fetched first, so activity during the read moves the counts past the digest."""
+        if not self.enabled:
+            return
+        if not self.in_fallback:
+            self.moved(self.today - SKEW)  # the figures each read is marked with, first
+        if self.in_fallback:
+            self.analytics(campaign_id)
+
+    @property
+    def in_fallback(self) -> bool:
+        """Each campaign's analytics decide (no account-wide answer, or it failed this run)."""
+        return self._moved_since is None or self._route_failed
 
     def analytics(self, campaign_id: Any) -> Any:
         """The campaign's analytics answer (or the fetcher's MISSING), requested once per run.
@@ -91,15 +176,98 @@ class ActivityDetector:
         return fingerprint(self.analytics(campaign_id))
 
     def is_idle(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
-        """Nothing happened in the campaign since this stream last read it (same fingerprint)."""
-        if not self.enabled or not partition_state.get(FINGERPRINT_KEY):
+        """Nothing happened in the campaign since this stream last read it."""
+        if not self.enabled:
+            return False
+        read_on = _day(partition_state.get(READ_ON_KEY))
+        if read_on is not None:
+            moved = self.moved(min(read_on, self.today) - SKEW)
+            if moved is not None:
+                figures = moved.get(str(campaign_id), NOT_LISTED)
+                if figures != partition_state.get(MOVED_KEY, NOT_LISTED):
+                    self._note_moving(campaign_id)
+                    return False
+                if not self.warm(partition_state):
+                    return True
+                # Recently active: a lead added or a click alone moves no figure of the
+                # account-wide answer, but the campaign's own counts.
+                if partition_state.get(FINGERPRINT_KEY) != self.fingerprint(campaign_id):
+                    self._note_moving(campaign_id)
+                    return False
+                return True
+        if not partition_state.get(FINGERPRINT_KEY):
             return False
         return bool(partition_state[FINGERPRINT_KEY] == self.fingerprint(campaign_id))
 
+    def warm(self, partition_state: Mapping[str, Any]) -> bool:
+        """The campaign moved within the last ``refresh_within`` days (for this stream)."""
+        moved_on = _day(partition_state.get(MOVED_ON_KEY))
+        return moved_on is not None and (self.today - moved_on).days < self.refresh_within
+
+    def _note_moving(self, campaign_id: Any) -> None:
+        with self._lock:
+            self._moving.add(str(campaign_id))
+
     def mark_read(self, campaign_id: Any, partition_state: dict[str, Any]) -> None:
-        """Record, next to the stream's bookmark, the fingerprint its records were read under."""
+        """Record, next to the stream's bookmark, the day (and in the fallback the digest) its
+        records were read under."""
+        partition_state[READ_ON_KEY] = self.today.isoformat()
+        today = self.moved(self.today - SKEW)
+        if today is None:
+            partition_state.pop(MOVED_KEY, None)
+        else:
+            partition_state[MOVED_KEY] = today.get(str(campaign_id), NOT_LISTED)
+        if not self.in_fallback:
+            # Moving: seen moving since the last read (a first read cannot tell today's
+            # activity from last week's, so it does not count).
+            with self._lock:
+                moving = str(campaign_id) in self._moving
+            if moving:
+                partition_state[MOVED_ON_KEY] = self.today.isoformat()
+            # A recently active campaign keeps the digest of its own counts (one request per
+            # such campaign, shared with campaign_analytics); the others a placeholder of the
+            # same length (the state's size does not follow the day's activity).
+            warm = self.warm(partition_state)
+            current = self.fingerprint(campaign_id) if warm else None
+            partition_state[FINGERPRINT_KEY] = current or NO_FINGERPRINT
+            partition_state.setdefault(MOVED_ON_KEY, NEVER)
+            return
         current = self.fingerprint(campaign_id)
         if current is None:
             partition_state.pop(FINGERPRINT_KEY, None)
         else:
             partition_state[FINGERPRINT_KEY] = current
+
+    # --- the rotation -----------------------------------------------------------------------
+
+    def refresh_due(self, partition_state: Mapping[str, Any]) -> bool:
+        """Whether this run must read the partition whatever its activity: it was never read,
+        or it was last refreshed ``refresh_within - 1`` runs ago."""
+        runs = partition_state.get(REFRESH_KEY)
+        if not isinstance(runs, int):
+            return True
+        return runs + 1 >= self.refresh_within
+
+    def mark_rotation(self, key: Any, partition_state: dict[str, Any], *, due: bool) -> None:
+        """Advance the partition's rotation once it is done (read or skipped) this run."""
+        runs = partition_state.get(REFRESH_KEY)
+        if not isinstance(runs, int):
+            partition_state[REFRESH_KEY] = phase(key, self.refresh_within)
+        elif due:
+            partition_state[REFRESH_KEY] = 0
+        else:
+            partition_state[REFRESH_KEY] = runs + 1
+
+
+def phase(key: Any, runs: int) -> int:
+    """Where a new partition starts in the rotation: a stable spread of ids over 0..runs-1,
+    so that the refreshes of a fully synced account do not all fall on one run."""
+    digest = hashlib.sha256(str(key).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % runs
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

@@ -57,6 +57,9 @@ class SmartleadStream(HttpStream):
     # A full-table per-campaign stream whose incremental runs skip idle campaigns (their rows
     # stay as last sent): it sends no ACTIVATE_VERSION while skipping is on.
     skips_idle_campaigns: ClassVar[bool] = False
+    # Partitions re-read at least once per refresh_within_days runs whatever their activity
+    # (the rotation of tap_smartlead/activity.py): each keeps its runs_since_refresh.
+    rotates: ClassVar[bool] = False
     # The stream's rows are the API's mailbox objects, which carry SMTP/IMAP credentials:
     # those are removed (tap_smartlead/credentials). No other stream's data is searched for
     # them: a user's custom field named "Secret Santa" is data.
@@ -71,6 +74,7 @@ class SmartleadStream(HttpStream):
         self._partition_finished = False
         self._gaps = 0  # answers of the partition being written that stayed missing
         self._stream_gaps = 0  # rows or answers of a partition-less sync that were lost
+        self._skipped_partitions: set[str] = set()  # partitions this run left out on purpose
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
@@ -261,7 +265,7 @@ class SmartleadStream(HttpStream):
     def state_partitioning_keys(self) -> list[str] | None:
         # A full-table child keeps no bookmark: one empty state entry, not one per campaign;
         # unless it skips idle campaigns, which takes each campaign's activity fingerprint.
-        return None if self.replication_key or self.tracks_activity else []
+        return None if self.replication_key or self.tracks_activity or self.rotates else []
 
     @property
     @override
@@ -326,9 +330,15 @@ class SmartleadStream(HttpStream):
                 "often asked; its bookmark stays where it was, so the next run reads it again.",
                 self.name, self._gaps, describe(context),
             )
-        elif self.tracks_activity:
-            self.run.activity.mark_read(context["campaign_id"], state)
-        if self.keeps_tombstones and not self._gaps:
+        else:
+            if self.tracks_activity:
+                self.run.activity.mark_read(context["campaign_id"], state)
+            if self.rotates:
+                due = self.run.activity.refresh_due(state)
+                self.run.activity.mark_rotation(next(iter(context.values())), state, due=due)
+        if self.keeps_tombstones and not self._gaps and not self._was_skipped(context):
+            # Only a complete answer read this run can tell a row is gone: a partition left
+            # out (idle, or not due in the rotation) keeps its rows and its keys.
             yield from self._tombstones(context, emitted)
         self._partition_finished = True
         self.progress.partition_done(self.name)
@@ -363,6 +373,22 @@ class SmartleadStream(HttpStream):
         """A partition whose first answer failed in a way the stream survives (its rows stay,
         the stream sends no version); streams that allow it say how they report it."""
         raise error
+
+    def skips_partition(self, context: Context, *, refresh_only: bool) -> bool:
+        """Whether this run skips the partition: not due in the rotation, and (unless the stream
+        reads only on the rotation) idle. A skip is noted on the runtime (no ACTIVATE_VERSION)."""
+        activity = self.run.activity
+        state = self.get_context_state(context)
+        if not activity.enabled or activity.refresh_due(state):
+            return False
+        if not refresh_only and not activity.is_idle(context["campaign_id"], state):
+            return False
+        self.runtime.note_skipped(self.name, context)
+        self._skipped_partitions.add(describe(context))
+        return True
+
+    def _was_skipped(self, context: Context) -> bool:
+        return describe(context) in self._skipped_partitions
 
     def note_gap(self, context: Context | None, call: ApiCall) -> None:
         """An answer of this partition stayed missing: the partition is incomplete."""
@@ -448,7 +474,7 @@ class SmartleadStream(HttpStream):
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.
-            self.run.activity.analytics(context["campaign_id"])
+            self.run.activity.before_read(context["campaign_id"])
         answers = []
         for index, call in enumerate(self.partition_calls(context)):
             if index == 0:  # only the first answer can say the parent is gone

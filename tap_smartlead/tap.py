@@ -198,6 +198,15 @@ class TapSmartlead(Tap):
             "every campaign.",
         ),
         th.Property(
+            "refresh_within_days",
+            th.IntegerType(minimum=1),
+            default=7,
+            description="With skip_idle_campaigns, what changes without an email (a lead's "
+            "category, status or custom fields, a sequence, a webhook, a campaign's or a "
+            "mailbox's settings) is read again within this many daily runs: each run re-reads "
+            "about 1/N of the campaigns and mailboxes, idle ones included (docs/requests.md).",
+        ),
+        th.Property(
             "emit_activate_version_messages",
             th.BooleanType,
             default=True,
@@ -315,6 +324,8 @@ class TapSmartlead(Tap):
             activity=ActivityDetector(
                 self._fetch_analytics,
                 enabled=bool(self.config["skip_idle_campaigns"]),
+                moved_since=self._campaigns_moved_since,
+                refresh_within=int(self.config["refresh_within_days"]),
             ),
             campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
             email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),
@@ -323,6 +334,9 @@ class TapSmartlead(Tap):
 
     def _fetch_analytics(self, campaign_id: Any) -> Any:
         return self._stream(CampaignAnalyticsStream).fetch_analytics(campaign_id)
+
+    def _campaigns_moved_since(self, since: dt.date) -> set[Any] | None:
+        return self._stream(CampaignDailyStatsStream).campaigns_moved_since(since)
 
     def _stream(self, kind: type[_S]) -> _S:
         stream = self.streams[kind.name]

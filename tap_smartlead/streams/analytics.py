@@ -4,7 +4,10 @@ Day streams: one row per day (and per campaign, mailbox, client or reply categor
 day in the ``timezone`` setting. Each keeps one bookmark (its last day) and every run re-reads
 ``analytics_lookback_days`` days before it, because replies and bounces land on earlier days
 (by send date) after the fact. The account-wide per-day routes are asked for ranges of at most
-30 days; the routes that answer one figure per group for a range are asked one day at a time.
+30 days; the routes that answer one figure per group for a range are asked one day at a time,
+and only for the days the account had activity (``AccountDailyStatsStream.active_days``: its
+own day-wise figures, one request per 30 days, shared with ``account_daily_stats``). No route
+is asked for a day before the oldest campaign was created.
 
 Some accounts or plans lack these routes: a 404, a 400 or an answer whose shape cannot be read
 gives one warning for the stream and no more rows from it, and the sync goes on. Each route has
@@ -15,7 +18,9 @@ pauses that route only (see ``RouteLimitedStream._observe_429`` for a bare one).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -27,7 +32,7 @@ from typing_extensions import override
 from tap_smartlead.activity import FINGERPRINT_KEY
 from tap_smartlead.analytics_payloads import analytics_rows, day_of_label
 from tap_smartlead.client import PartitionUnavailable, SmartleadStream
-from tap_smartlead.coercion import format_timestamp
+from tap_smartlead.coercion import format_timestamp, parse_timestamp
 from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
@@ -39,6 +44,7 @@ from tap_smartlead.paging import OffsetPagedStream
 from tap_smartlead.rate_limit import RateLimiter, ServerVerdict, parse_verdict
 from tap_smartlead.route_limits import route_limiter
 from tap_smartlead.schemas import COUNT, DATE, ID, TEXT, email_counts, record_schema
+from tap_smartlead.streams.campaigns import CampaignsStream
 from tap_smartlead.streams.mailboxes import EmailAccountsStream
 from tap_smartlead.tombstones import (
     DELETED_AT_PROPERTY,
@@ -51,6 +57,9 @@ from tap_smartlead.tombstones import (
 
 # The longest range asked of a per-day route (no maximum is documented; one client splits at 30).
 MAX_RANGE_DAYS = 30
+# How far past today the account-wide answer on which campaigns moved is asked (see
+# CampaignDailyStatsStream.campaigns_moved_since).
+MOVED_DAYS_AHEAD = 7
 MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
 # What an account or plan without these routes (or an odd answer) raises once the campaign
 # list has answered (so the key is good): a warning, not a failure. For a campaign's route a
@@ -124,27 +133,45 @@ class DailyAnalyticsStream(RouteLimitedStream):
         return ZoneInfo(str(self.config.get("timezone") or "UTC"))
 
     def first_day(self) -> dt.date:
-        origin = self.run.start_date.astimezone(self.zone).date()
+        origin = max(self.run.start_date.astimezone(self.zone).date(), self.oldest_campaign_day())
         bookmark = self.bookmark(None)
         if not bookmark:
             return origin
         lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
         return max(origin, dt.date.fromisoformat(str(bookmark)[:10]) - lookback)
 
+    def oldest_campaign_day(self) -> dt.date:
+        """The day (in ``timezone``) the oldest listed campaign was created: no activity can
+        be older. The earliest possible day when no campaign says when it was created."""
+        created = [
+            parse_timestamp(row.get("created_at"))
+            for row in self.sibling(CampaignsStream).listing()
+        ]
+        known = [when for when in created if when is not None]
+        return min(known).astimezone(self.zone).date() if known else dt.date.min
+
     @override
     def bookmark(self, context: Any) -> Any:
         return self.get_context_state(None).get("replication_key_value")
 
     def ranges(self) -> list[tuple[dt.date, dt.date]]:
-        """The ranges to ask, oldest first, the last ending today (in ``timezone``)."""
-        today = dt.datetime.now(self.zone).date()
+        """The ranges to ask, oldest first, ending today (in ``timezone``); a route asked day
+        by day only for the days with activity (all of them if the account cannot say)."""
+        today = self.today()
         out = []
         first = self.first_day()
         while first <= today:
             last = min(first + dt.timedelta(days=self.days_per_request - 1), today)
             out.append((first, last))
             first = last + dt.timedelta(days=1)
+        if self.days_per_request == 1 and out:
+            active = self.sibling(AccountDailyStatsStream).active_days(out[0][0], today)
+            if active is not None:
+                return [(day, last) for day, last in out if day in active]
         return out
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.zone).date()
 
     def range_call(self, first: dt.date, last: dt.date) -> ApiCall:
         params: dict[str, Any] = {
@@ -216,6 +243,8 @@ class DailyAnalyticsStream(RouteLimitedStream):
                 {self.replication_key: call.params["end_date"]}, context=None
             )
             self.progress.partition_done(self.name)
+        # The days left out had no activity: nothing to write, and the bookmark may pass them.
+        self._increment_stream_state({self.replication_key: self.today().isoformat()}, context=None)
 
     @property
     def tombstones_by_day(self) -> bool:
@@ -276,6 +305,42 @@ class AccountDailyStatsStream(DailyAnalyticsStream):
         th.Property("day_name", TEXT),
         *email_counts("sent", "opened", "replied", "bounced", "unsubscribed"),
     )
+    # Counts that make a day active (events on that day: the per-day routes' figures).
+    ACTIVITY_COUNTS: ClassVar[tuple[str, ...]] = (
+        "sent", "opened", "replied", "bounced", "unsubscribed",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered: dict[tuple[str, str], Any] = {}
+
+    @override
+    def _answer(self, call: ApiCall) -> Any:
+        """A range's rows, asked once per run: the per-day routes plan their days from them."""
+        key = (call.params["start_date"], call.params["end_date"])
+        if key not in self._answered:
+            self._answered[key] = super()._answer(call)
+        return self._answered[key]
+
+    def active_days(self, first: dt.date, last: dt.date) -> set[dt.date] | None:
+        """The days from ``first`` to ``last`` with any event in the account, from the
+        day-wise figures (one request per 30 days, the same ranges as this stream's own, so
+        the answers are shared); None if the route cannot answer (then every day is asked)."""
+        out: set[dt.date] = set()
+        while first <= last:
+            end = min(first + dt.timedelta(days=MAX_RANGE_DAYS - 1), last)
+            rows = self._answer(self.range_call(first, end))
+            if isinstance(rows, Exception) or not rows:
+                # Unreadable, or no row for a range of days (a transient `{}`): every day is
+                # asked rather than none.
+                return None
+            out.update(
+                dt.date.fromisoformat(str(row["date"])[:10])
+                for row in rows
+                if row.get("date") and any(_positive(row.get(k)) for k in self.ACTIVITY_COUNTS)
+            )
+            first = end + dt.timedelta(days=1)
+        return out
 
 
 class AccountDailyStatsBySendDateStream(AccountDailyStatsStream):
@@ -304,6 +369,7 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
     primary_keys = ("campaign_id", "date")
     rows_at = ("campaign_wise_performance",)
     field_aliases = {"id": "campaign_id"}
+    _moved_warned = False
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("date", DATE, required=True),
@@ -317,6 +383,53 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
         DELETED_AT_PROPERTY,
     )
 
+    def campaigns_moved_since(self, since: dt.date) -> dict[str, str] | None:
+        """The campaigns with a send, open, reply or bounce from ``since`` on, each id (as
+        text) with a digest of its figures, in one request: which campaigns an incremental run
+        reads (tap_smartlead/activity.py). None, after one warning, where the route is missing
+        or its answer cannot be read. UTC days, up to a week after today: a server whose day
+        runs ahead of the tap's clock (a time zone, a clock set wrong) still counts, and no
+        event lies in the future."""
+        last = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=MOVED_DAYS_AHEAD)
+        params: dict[str, Any] = {
+            "start_date": since.isoformat(), "end_date": last.isoformat(), "timezone": "UTC",
+        }
+        if self.config.get("campaign_ids"):
+            params["campaign_ids"] = ",".join(map(str, self.config["campaign_ids"]))
+        if self.config.get("client_id") is not None:
+            params["client_ids"] = str(self.config["client_id"])
+        call = self.call(None, params)
+        try:
+            payload = self.fetch(call)
+            if not payload:  # an empty body or `{}`: not "no campaign moved"
+                raise UnexpectedResponseError(f"An empty answer from {call.what}.")
+            rows = analytics_rows(payload, self.rows_at, call.what)
+        except UNAVAILABLE as exc:
+            if not self._moved_warned:
+                self._moved_warned = True
+                self.logger.warning(
+                    "Could not learn which campaigns moved from %s (%s): each campaign's own "
+                    "analytics decide this run, one request per campaign.", self.path, exc,
+                )
+            return None
+        return {
+            str(row.get("id", row.get("campaign_id"))): figures_digest(row) for row in rows
+        }
+
+
+def figures_digest(row: Mapping[str, Any]) -> str:
+    """12 hex digits of a campaign's figures in the account-wide answer (its name left out)."""
+    figures = {str(k): str(v) for k, v in row.items() if k not in ("campaign_name", "name")}
+    material = json.dumps(figures, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()[:12]
+
+
+def _positive(value: Any) -> bool:
+    """A count above zero; a value that is no number counts as activity (asked, not lost)."""
+    try:
+        return float(str(value).strip().rstrip("%")) > 0
+    except ValueError:
+        return value is not None
 
 class MailboxDailyStatsStream(DailyAnalyticsStream):
     """``GET /analytics/mailbox/name-wise-health-metrics`` for one day: each sending mailbox's

@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_smartlead.client import ListedOnceStream, SmartleadStream
-from tap_smartlead.coercion import format_timestamp
+from tap_smartlead.coercion import format_timestamp, parse_timestamp
 from tap_smartlead.errors import ConfigurationError
 from tap_smartlead.http_client import MISSING, ApiCall
 from tap_smartlead.payloads import list_payload, object_payload
@@ -36,7 +36,7 @@ from tap_smartlead.tombstones import (
     scope_keys,
     tombstone,
 )
-from tap_smartlead.windows import windows_from
+from tap_smartlead.windows import window_start, windows_from
 
 
 class CampaignsStream(ListedOnceStream):
@@ -172,7 +172,23 @@ class CampaignChildStream(SmartleadStream):
         return row
 
 
-class CampaignSequencesStream(CampaignChildStream):
+class CampaignConfigurationStream(CampaignChildStream):
+    """A campaign's configuration (sequences, mailboxes, webhooks): nothing an email does
+    changes it, so incremental runs read it on the rotation only (every campaign once per
+    ``refresh_within_days`` runs, and on its first sync); its rows stay as last read."""
+
+    rotates = True
+    skips_idle_campaigns = True
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        if self.skips_partition(context, refresh_only=True):
+            return []
+        return [self.call(context)]
+
+
+class CampaignSequencesStream(CampaignConfigurationStream):
     """Steps with their A/B variants. The live API reads ``sequence_variants`` and
     ``seq_delay_details.delayInDays``; the seed prints the write forms ``seq_variants`` and
     ``delay_in_days``, which are read into the live names. A step without variants has
@@ -222,7 +238,7 @@ class CampaignSequencesStream(CampaignChildStream):
         return row
 
 
-class CampaignEmailAccountsStream(CampaignChildStream):
+class CampaignEmailAccountsStream(CampaignConfigurationStream):
     name = "campaign_email_accounts"
     path = "/campaigns/{campaign_id}/email-accounts"
     carries_mailboxes = True
@@ -234,7 +250,7 @@ class CampaignEmailAccountsStream(CampaignChildStream):
     )
 
 
-class CampaignWebhooksStream(CampaignChildStream):
+class CampaignWebhooksStream(CampaignConfigurationStream):
     name = "campaign_webhooks"
     path = "/campaigns/{campaign_id}/webhooks"
     primary_keys = ("campaign_id", "id")
@@ -254,9 +270,16 @@ class CampaignWebhooksStream(CampaignChildStream):
 
 
 class CampaignAnalyticsStream(CampaignChildStream):
+    """A campaign's lifetime totals. Incremental runs read the campaigns that moved and, on
+    the rotation, every campaign (a lead paused or categorised by hand moves its lead counts
+    without any email)."""
+
     name = "campaign_analytics"
     path = "/campaigns/{campaign_id}/analytics"
     returns_list = False
+    tracks_activity = True
+    rotates = True
+    skips_idle_campaigns = True
     primary_keys = ("campaign_id",)
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
@@ -297,6 +320,8 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
+        if self.skips_partition(context, refresh_only=False):
+            return []
         payload = self.run.activity.analytics(context["campaign_id"])
         return MISSING if payload is MISSING else [(self.call(context), payload)]
 
@@ -335,7 +360,9 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         today = self.run.today()
         bookmark = self.bookmark(context)
         if not bookmark:
-            return windows_from(self.run.first_day.date(), today, days)
+            # Not before the window holding the campaign's creation: earlier windows are empty.
+            first = max(self.run.first_day.date(), self.created_window(context, days))
+            return windows_from(first, today, days)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10])
         windows = windows_from(resume_from, today, days)
         if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):
@@ -343,6 +370,19 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
             # window that began since is still fetched (its key is new).
             return [w for w in windows if w[0] > resume_from]
         return windows
+
+    def created_window(self, context: dict, days: int) -> dt.date:
+        """The first day of the calendar window holding the campaign's creation (the
+        earliest day when the listing does not say when it was created)."""
+        if self._created is None:
+            self._created = {
+                row.get("id"): parse_timestamp(row.get("created_at"))
+                for row in self.sibling(CampaignsStream).listing()
+            }
+        created = self._created.get(context["campaign_id"])
+        return window_start(created.date(), days) if created is not None else dt.date.min
+
+    _created: dict[Any, dt.datetime | None] | None = None
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:

@@ -40,6 +40,7 @@ class LeadEngagementStream(SmartleadStream):
     max_in_flight = 2  # each answer is a whole campaign's leads
     tracks_activity = True
     skips_idle_campaigns = True
+    rotates = True  # categories, statuses and custom fields edited by hand: the rotation
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -69,10 +70,8 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        if self.run.activity.is_idle(
-            context["campaign_id"], self.get_context_state(context)
-        ):
-            return []  # nothing happened in the campaign since its export was last read
+        if self.skips_partition(context, refresh_only=False):
+            return []  # nothing happened since its export was last read, and not due
         return [self.call(context, download=True)]
 
     @override

@@ -108,6 +108,9 @@ class CampaignLeadsStream(PagedCampaignStream):
 
     ACTIVITY_MARKER = "activity_checked_at"
     tracks_activity = True
+    # A category, status or custom field set by hand is no event: every campaign's whole
+    # listing is read again on the rotation (tap_smartlead/activity.py).
+    rotates = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,8 +122,8 @@ class CampaignLeadsStream(PagedCampaignStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         state = self.get_context_state(context)
-        if self.run.activity.is_idle(context["campaign_id"], state):
-            return []  # no lead was added and none had an event since they were last read
+        if self.skips_partition(context, refresh_only=False):
+            return []  # no lead was added or had an event since they were last read; not due
         # Taken before the first request: activity after this is the next run's business.
         self._checked_at[context["campaign_id"]] = format_timestamp(
             dt.datetime.now(dt.timezone.utc)
@@ -129,8 +132,15 @@ class CampaignLeadsStream(PagedCampaignStream):
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
         history = self.sibling(LeadMessageHistoryStream)
         wanted, history_since = history.active_leads_wanted(context)
-        if created_since is None or activity_since is None:
+        refresh = self.run.activity.enabled and self.run.activity.refresh_due(state)
+        if created_since is None or activity_since is None or refresh:
             every_lead = self.first_page(context)
+            if wanted and history_since is not None:
+                # The rotation's whole listing, and the history's own active leads beside it.
+                active = self.first_page(context, event_time_gt=iso_param(history_since))
+                sent = self.first_page(context, last_sent_time_gt=iso_param(history_since))
+                self._shared_with_history[context["campaign_id"]] = [active, sent]
+                return [every_lead, active, sent]
             if wanted and history_since is None:
                 self._shared_with_history[context["campaign_id"]] = [every_lead]
             return [every_lead]
@@ -334,7 +344,7 @@ class LeadMessageHistoryStream(PagedCampaignStream):
 
     @override
     def _fetch_partition(self, context: dict) -> Any:
-        self.run.activity.analytics(context["campaign_id"])  # the digest before any read
+        self.run.activity.before_read(context["campaign_id"])  # the digest before any read
         handed = self.runtime.take(ACTIVE_LEADS, context["campaign_id"])
         if isinstance(handed, list):  # campaign_leads' queries listed them: none of our own
             self._handed_over[context["campaign_id"]] = handed

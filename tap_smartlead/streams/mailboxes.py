@@ -47,6 +47,19 @@ class EmailAccountDetailsStream(SmartleadStream):
     carries_mailboxes = True
     primary_keys = ("id",)
     schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
+    # A mailbox's settings change by hand, not with email: read on the rotation (every mailbox
+    # once per refresh_within_days runs, and on its first sync); rows stay as last read.
+    rotates = True
+    skips_idle_campaigns = True
+
+    @override
+    def partition_calls(self, context: dict | None) -> list[ApiCall]:
+        assert context is not None
+        activity = self.run.activity
+        if activity.enabled and not activity.refresh_due(self.get_context_state(context)):
+            self.runtime.note_skipped(self.name, context)
+            return []
+        return [self.call(context)]
 
     @override
     def partition_records(

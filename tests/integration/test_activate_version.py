@@ -19,9 +19,14 @@ INCREMENTAL = {"campaign_leads", "campaign_statistics", "campaign_analytics_by_d
                "lead_message_history", "warmup_stats", "warmup_totals",
                "account_daily_stats", "account_daily_stats_by_send_date", "campaign_daily_stats",
                "mailbox_daily_stats", "client_daily_stats", "reply_category_daily"}
-# Full table, but an incremental run skips idle campaigns and keeps their rows: no version (it
-# would drop those rows) while skip_idle_campaigns is on.
-SKIPS_IDLE = {"lead_engagement", "campaign_mailbox_statistics"}
+# Full table, but an incremental run skips idle campaigns, or reads campaigns and mailboxes on
+# the rotation (refresh_within_days), and keeps the other rows: no version (it would drop
+# those rows) while skip_idle_campaigns is on.
+SKIPS_IDLE = {
+    "lead_engagement", "campaign_mailbox_statistics", "campaign_analytics",
+    "campaign_sequences", "campaign_email_accounts", "campaign_webhooks",
+    "email_account_details",
+}
 FULL_TABLE = set(PRIMARY_KEYS) - INCREMENTAL - SKIPS_IDLE
 
 

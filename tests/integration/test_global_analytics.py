@@ -151,11 +151,19 @@ def test_a_daily_run_rereads_the_lookback_and_adds_the_documented_requests(synce
     by_path = emu.stats()["by_path"]
     # Emulator days moved one past the tap's clock; the tap asks up to its own today.
     per_day_requests = {p: n for p, n in by_path.items() if p.startswith("/analytics/")}
-    days = LOOKBACK + 1  # the bookmark's day (today) and the look-back before it
+    # The bookmark's day (today) and the look-back before it, each only if the account had
+    # activity that day (its day-wise figures, by event date, as the emulator serves them).
+    today = dt.datetime.now(dt.timezone.utc).date()
+    truth = emu.analytics(start_date=(today - dt.timedelta(days=LOOKBACK)).isoformat(),
+                          end_date=today.isoformat(), timezone="UTC")
+    days = sum(1 for row in truth["account_by_event_date"]
+               if any(row["email_engagement_metrics"].values()))
+    assert 0 < days <= LOOKBACK + 1
     assert per_day_requests == {
         "/analytics/day-wise-overall-stats": 1,
         "/analytics/day-wise-overall-stats-by-sent-time": 1,
-        "/analytics/campaign/overall-stats": days,
+        # and one question for the whole account: which campaigns moved since the last run
+        "/analytics/campaign/overall-stats": days + 1,
         "/analytics/mailbox/name-wise-health-metrics": days,
         "/analytics/client/overall-stats": days,
         "/analytics/lead/category-wise-response": days,

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from typing import Any
 
-from tap_smartlead.activity import FINGERPRINT_KEY, ActivityDetector, fingerprint
+import pytest
+
+from tap_smartlead.activity import (
+    FINGERPRINT_KEY,
+    MOVED_KEY,
+    MOVED_ON_KEY,
+    NEVER,
+    READ_ON_KEY,
+    ActivityDetector,
+    fingerprint,
+)
 
 SEED_ANALYTICS: dict[str, Any] = {
     "id": 979, "user_id": 288, "created_at": "2022-08-29T06:15:31.458Z", "status": "COMPLETED",
@@ -83,3 +94,77 @@ def test_analytics_is_requested_once_per_campaign_even_from_many_threads():
         thread.join(timeout=5)
     assert sorted(calls) == [1, 2, 3]
     assert detector.analytics(2)["id"] == 2
+
+
+def test_a_campaign_the_overall_stats_do_not_list_is_idle_for_a_stream_that_read_it():
+    asked: list[dt.date] = []
+    fetched: list[int] = []
+
+    def moved_since(since: dt.date) -> dict[str, str]:
+        asked.append(since)
+        return {"1001": "figures"}
+
+    def analytics(cid: int) -> dict[str, Any]:
+        fetched.append(cid)
+        return SEED_ANALYTICS
+
+    today = dt.date(2026, 3, 10)
+    detector = ActivityDetector(analytics, enabled=True, moved_since=moved_since, today=today)
+    read_yesterday = {READ_ON_KEY: "2026-03-09"}
+    assert detector.is_idle(1000, read_yesterday)
+    assert not detector.is_idle(1001, read_yesterday)
+    assert not detector.is_idle(1000, {})  # never read: not idle
+    # One request for every campaign read that day (from a week before it).
+    assert asked == [dt.date(2026, 3, 2)]
+    # Listed with the figures it had when the stream read it: nothing happened since.
+    assert detector.is_idle(1001, {**read_yesterday, MOVED_KEY: "figures"})
+    assert not detector.is_idle(1001, {**read_yesterday, MOVED_KEY: "older figures"})
+    assert fetched == []  # no campaign's own analytics for campaigns not recently active
+    state: dict[str, Any] = {}
+    detector.mark_read(1001, state)  # seen moving since its last read: its own digest kept
+    assert state == {READ_ON_KEY: "2026-03-10", MOVED_KEY: "figures",
+                     MOVED_ON_KEY: "2026-03-10", FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)}
+    first: dict[str, Any] = {}
+    detector.mark_read(1002, first)  # a first read: not known to be moving, no digest
+    assert first[MOVED_ON_KEY] == NEVER and first[FINGERPRINT_KEY] == "0" * 16
+
+
+def test_a_recently_active_campaign_moves_with_its_own_counts_too():
+    detector = ActivityDetector(lambda cid: SEED_ANALYTICS, enabled=True,
+                                moved_since=lambda since: {}, today=dt.date(2026, 3, 10))
+    warm = {READ_ON_KEY: "2026-03-09", MOVED_ON_KEY: "2026-03-08"}
+    # Not listed (a lead added, a click: no figure of the account-wide answer moved)...
+    assert detector.is_idle(1000, {**warm, FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)})
+    assert not detector.is_idle(1000, {**warm, FINGERPRINT_KEY: "0" * 16})
+    # ...but a campaign that has not moved for the bound's days is not asked at all.
+    cold = {READ_ON_KEY: "2026-03-09", MOVED_ON_KEY: "2026-02-01", FINGERPRINT_KEY: "0" * 16}
+    assert detector.is_idle(1000, cold)
+
+
+def test_without_the_overall_stats_each_campaigns_analytics_decide():
+    detector = ActivityDetector(lambda cid: SEED_ANALYTICS, enabled=True,
+                                moved_since=lambda since: None, today=dt.date(2026, 3, 10))
+    state = {READ_ON_KEY: "2026-03-09", FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)}
+    assert detector.is_idle(1000, state)
+    assert not detector.is_idle(1000, {**state, FINGERPRINT_KEY: "0" * 16})
+
+
+@pytest.mark.parametrize("runs", [1, 5, 7])
+def test_the_rotation_reads_every_partition_within_the_bound_and_spreads_them(runs):
+    detector = ActivityDetector(lambda cid: None, enabled=True, refresh_within=runs)
+    states: dict[int, dict[str, Any]] = {cid: {} for cid in range(1000, 1300)}
+    due_per_run: list[int] = []
+    last_read = dict.fromkeys(states, 0)
+    for run in range(3 * runs + 1):
+        due = 0
+        for cid, state in states.items():
+            if detector.refresh_due(state):
+                if run:
+                    assert run - last_read[cid] <= runs
+                last_read[cid] = run
+                due += 1
+            detector.mark_rotation(cid, state, due=detector.refresh_due(state))
+        due_per_run.append(due)
+    assert due_per_run[0] == 300  # the first run reads everything
+    assert max(due_per_run[1:]) <= 300 / runs * 1.5 + 1  # spread, not all on one run
+    assert sum(due_per_run[1:runs + 1]) == 300  # each once per `runs` runs

@@ -94,6 +94,8 @@ def test_an_analytics_route_the_plan_refuses_gives_one_warning_and_no_rows(
     tap, requests_mock, caplog, status
 ):
     requests_mock.get(f"{BASE}/campaigns", json=[])  # the key is good: the list answers
+    # The account's day-wise figures cannot say which days were active: every day is asked.
+    requests_mock.get(f"{BASE}/analytics/day-wise-overall-stats", status_code=404, json={})
     requests_mock.get(f"{BASE}/analytics/client/overall-stats", status_code=status,
                       json={"error": "not on this plan"})
     with caplog.at_level("WARNING"):
@@ -101,4 +103,5 @@ def test_an_analytics_route_the_plan_refuses_gives_one_warning_and_no_rows(
     assert rows == []
     warnings = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
     assert len(warnings) == 1 and "client_daily_stats" in warnings[0]
-    assert requests_mock.call_count == 2  # the list, then one day: not every day of the range
+    # The list, the day-wise figures, then one day: not every day of the range.
+    assert requests_mock.call_count == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tap_smartlead.activity import FINGERPRINT_KEY, fingerprint
+from tap_smartlead.activity import FINGERPRINT_KEY, REFRESH_KEY, fingerprint
 from tap_smartlead.tap import TapSmartlead
 
 BASE = "http://smartlead.test/api/v1"
@@ -27,7 +27,9 @@ def analytics(requests_mock):
 
 def read_before(stream, campaign_id: int, analytics: dict) -> dict:
     context = {"campaign_id": campaign_id}
-    stream.get_context_state(context)[FINGERPRINT_KEY] = fingerprint(analytics)
+    state = stream.get_context_state(context)
+    state[FINGERPRINT_KEY] = fingerprint(analytics)
+    state[REFRESH_KEY] = 0  # refreshed on the last run: not due in the rotation
     return context
 
 
