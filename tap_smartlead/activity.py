@@ -211,6 +211,12 @@ class ActivityDetector:
     def mark_read(self, campaign_id: Any, partition_state: dict[str, Any]) -> None:
         """Record, next to the stream's bookmark, the day (and in the fallback the digest) its
         records were read under."""
+        if not self.enabled:
+            # Every campaign is read on every run: no question to ask. Marks of an earlier
+            # run are dropped, so a run that skips again first reads every campaign.
+            for key in (READ_ON_KEY, MOVED_KEY, MOVED_ON_KEY, FINGERPRINT_KEY):
+                partition_state.pop(key, None)
+            return
         partition_state[READ_ON_KEY] = self.today.isoformat()
         today = self.moved(self.today - SKEW)
         if today is None:

@@ -55,7 +55,8 @@ class SmartleadStream(HttpStream):
     # records were read under, so that an unchanged campaign is skipped (tap_smartlead/activity).
     tracks_activity: ClassVar[bool] = False
     # A full-table per-campaign stream whose incremental runs skip idle campaigns (their rows
-    # stay as last sent): it sends no ACTIVATE_VERSION while skipping is on.
+    # stay as last sent): each skip is noted (runtime.note_skipped), and a sync that skipped
+    # any partition sends no ACTIVATE_VERSION.
     skips_idle_campaigns: ClassVar[bool] = False
     # Partitions re-read at least once per refresh_within_days runs whatever their activity
     # (the rotation of tap_smartlead/activity.py): each keeps its runs_since_refresh.
@@ -222,8 +223,6 @@ class SmartleadStream(HttpStream):
                 return "the run is narrowed by campaign_ids"
             if self.config.get("client_id") is not None:
                 return "the run is narrowed by client_id"
-        if self.skips_idle_campaigns and self.run.activity.enabled:
-            return "it skips idle campaigns (skip_idle_campaigns)"
         return None
 
     def _incomplete_read(self) -> str | None:

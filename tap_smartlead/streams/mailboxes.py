@@ -46,7 +46,9 @@ class EmailAccountDetailsStream(SmartleadStream):
     partition_kind = "email_account"
     carries_mailboxes = True
     primary_keys = ("id",)
-    schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES)
+    # email_account_id: the partition's key, which the SDK adds to each record now that every
+    # mailbox keeps its place in the rotation (the same value as id).
+    schema = record_schema(*EMAIL_ACCOUNT_PROPERTIES, th.Property("email_account_id", ID))
     # A mailbox's settings change by hand, not with email: read on the rotation (every mailbox
     # once per refresh_within_days runs, and on its first sync); rows stay as last read.
     rotates = True

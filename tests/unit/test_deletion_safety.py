@@ -233,6 +233,11 @@ def last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_a_webhook_removed_from_a_live_campaign_gets_a_tombstone(requests_mock):
+    # refresh_within_days 1: every run reads each campaign's configuration (the rotation that
+    # decides when it is read has tests of its own)
+    def make_tap(**config: Any) -> TapSmartlead:
+        return globals()["make_tap"](refresh_within_days=1, **config)
+
     requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:1])
     hooks = requests_mock.get(f"{BASE}/campaigns/11/webhooks", json=[
         {"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
@@ -283,6 +288,8 @@ def test_a_key_a_day_no_longer_holds_gets_a_tombstone(requests_mock):
     config = {"start_date": "2026-03-01T00:00:00Z", "analytics_lookback_days": 2}
     requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:1])
     requests_mock.get(f"{BASE}{CATEGORY}", json=categories("Interested", "Meeting Request"))
+    # No day-wise figures to tell active days from quiet ones: every day is asked.
+    requests_mock.get(f"{BASE}/analytics/day-wise-overall-stats", status_code=404, json={})
     with time_machine.travel("2026-03-03 12:00:00Z", tick=False):
         first = sync_stream(make_tap(**config), "reply_category_daily")
     assert {(r["date"], r["name"]) for r in records(first)} == {

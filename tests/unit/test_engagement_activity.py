@@ -1,5 +1,5 @@
 """lead_engagement follows the activity rule: an idle campaign's export is not downloaded,
-and such a stream sends ACTIVATE_VERSION only when every export is read (skipping off)."""
+and such a stream sends ACTIVATE_VERSION only when every export was read."""
 
 from __future__ import annotations
 
@@ -57,9 +57,17 @@ def test_every_export_is_downloaded_without_skipping():
 
 
 @pytest.mark.parametrize(("config", "sends"), [
-    ({}, False),  # skipping idle campaigns: their rows, not re-sent, must stay in the table
+    # Skipping idle campaigns: a version is stamped, and sent only if no export was skipped
+    # (the run decides after its reads: test_an_idle_export_skipped_sends_no_version).
+    ({}, True),
     ({"skip_idle_campaigns": False}, True),
     ({"skip_idle_campaigns": False, "emit_activate_version_messages": False}, False),
 ])
 def test_activate_version_only_when_every_export_is_read(config, sends):
     assert engagement(**config)._sends_activate_version is sends
+
+
+def test_an_idle_export_skipped_sends_no_version():
+    stream = engagement()
+    assert stream.partition_calls(read_before(stream, 7, ANALYTICS)) == []  # idle: skipped
+    assert stream._incomplete_read() is not None  # so no ACTIVATE_VERSION after the records
