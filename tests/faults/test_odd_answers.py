@@ -2,7 +2,7 @@
 
 - A transient `200 {}` (what a deleted campaign answers) on 5% of the child answers (threads
   per lead; 20% with threads in bulk, which asks a tenth as often), then a clean incremental
-  run: every row emitted. At 60%, answers stay missing however often they
+  run: every row emitted. At 60% (threads per lead), answers stay missing however often they
   are asked: those partitions keep their bookmark and activity digest, the next run reads them.
 - Leads deleted while their campaign's listing is paged: every surviving lead is emitted.
 - A lead list's custom fields named like secrets arrive in campaign_leads as sent.
@@ -50,6 +50,10 @@ ACCOUNT = {"campaigns": 3, "leads_per_campaign": 40, "mailboxes": 3, "rate_limit
            "now": NOW.isoformat()}
 # The custom fields the emulator gives every ninth lead (smartlead_emulator.dataset).
 SECRET_LIKE = ("Key Account", "Secret Santa", "Token Budget", "Sort Key")
+# The Retry-After runs' watchdog: the stopped run waits out about one 60 s window before its
+# kill point (65 s measured); on a machine shared with a whole test suite, more than the
+# helpers' default 240 s once. A tap that hangs after the signal still meets it and fails.
+SIGTERM_RUN_TIMEOUT = 480
 GAP_LINE = "stayed empty (404, `200 {}` or an empty body) however often asked"
 
 
@@ -71,8 +75,11 @@ class Transient:
     dataset: dict[str, Any]
 
 
-def transient_then_clean(seed: int, rate: float, bulk_history: str = "live") -> Transient:
-    with EmulatorProcess(**emulator_options(**ACCOUNT, seed=seed, transient_empty_rate=rate,
+def transient_then_clean(
+    seed: int, rate: float, bulk_history: str = "live", campaigns: int = ACCOUNT["campaigns"]
+) -> Transient:
+    account = {**ACCOUNT, "campaigns": campaigns}
+    with EmulatorProcess(**emulator_options(**account, seed=seed, transient_empty_rate=rate,
                                             fault_seed=seed, bulk_history=bulk_history)) as emu:
         faulty = run_tap_watched(config_for(emu))
         empty = emu.stats()["faults"].get("empty", 0)
@@ -155,10 +162,10 @@ def sigterm_while_waiting_out_retry_after() -> Stopped:
         config = config_for(emu)
         trigger = Trigger("campaign_analytics", 1, lambda p: kill_quietly(p, signal.SIGTERM),
                           delay=2.0)
-        run = run_tap_watched(config, watch=trigger)
+        run = run_tap_watched(config, watch=trigger, timeout=SIGTERM_RUN_TIMEOUT)
         stopped = time.monotonic()
         emu.configure(rate_limit="none")
-        resumed = run_tap_watched(config, state=run.last_state)
+        resumed = run_tap_watched(config, state=run.last_state, timeout=SIGTERM_RUN_TIMEOUT)
         dataset = emu.dataset()
     fired = trigger.fired_at if trigger.fired_at is not None else float("-inf")
     return Stopped(run, resumed, stopped - fired, expected_keys(dataset, START),
@@ -182,7 +189,11 @@ def results() -> Results:
         # threads; with threads in bulk the same account asks a tenth as much: a higher rate.
         transient = pool.submit(transient_then_clean, 21, 0.05, "absent")
         transient_bulk = pool.submit(transient_then_clean, 23, 0.2)
-        persistent = pool.submit(transient_then_clean, 22, 0.6)
+        # Answers that stay missing need many later answers (a lead's thread, a later page or
+        # analytics window): one thread per lead gives 40 a campaign (at 60%, 13% of them stay
+        # empty through all 4 asks); 5 campaigns, so that not every campaign's first answer
+        # (empty twice: 36%) takes it out of the run (0.36^5 < 1%).
+        persistent = pool.submit(transient_then_clean, 22, 0.6, "absent", 5)
         deletions = pool.submit(leads_deleted_mid_listing)
         alone = pool.submit(streams_alone)
         stopped = pool.submit(sigterm_while_waiting_out_retry_after)
@@ -190,9 +201,6 @@ def results() -> Results:
                        deletions.result(), alone.result(), stopped.result())
 
 
-# issue 24: the expected keys count analytics days and windows before the oldest campaign's
-# creation, which the tap no longer asks (zero rows); expected not yet updated
-@pytest.mark.xfail(reason="issue 24: see the comment above", strict=False)
 @pytest.mark.parametrize("threads", ["per_lead", "bulk"])
 def test_transient_empty_answers_then_a_clean_run_emit_every_row(results, leak_scan, threads):
     got = results.transient if threads == "per_lead" else results.transient_bulk
@@ -213,9 +221,6 @@ def partition_states(state: dict[str, Any] | None) -> dict[tuple[str, str], dict
     return found
 
 
-# issue 24: the new requests (which campaigns moved, the day-wise figures) shift the scenario's
-# faulted requests, so no answer stays missing; scenario not yet re-aimed
-@pytest.mark.xfail(reason="issue 24: see the comment above", strict=False)
 def test_answers_that_stay_missing_keep_their_partitions_bookmark_and_digest(
     results, leak_scan
 ):
@@ -273,14 +278,15 @@ def test_a_stream_selected_alone_emits_what_a_full_run_emits_for_it(results, lea
     assert run.by_key(stream)
 
 
-# issue 24: failed once under heavy machine load, not yet investigated (deadline)
-@pytest.mark.xfail(reason="issue 24: see the comment above", strict=False)
 def test_sigterm_during_a_long_retry_after_ends_within_5_seconds_and_resumes(
     results, leak_scan
 ):
     got = results.stopped
     leak_scan(got.secrets, got.run, got.resumed)
-    assert got.run.returncode == 128 + signal.SIGTERM, summary(got.run)
+    assert got.run.returncode == 128 + signal.SIGTERM, (
+        f"exit {got.run.returncode} after {got.run.wall_seconds:.0f}s, "
+        f"{got.seconds_to_stop:.1f}s after the SIGTERM (inf: never sent)\n" + summary(got.run)
+    )
     assert re.search("waiting", got.run.stderr_text, re.IGNORECASE), "nobody waited on the limit"
     assert got.seconds_to_stop < 5, got.seconds_to_stop
     last = json.loads(got.run.stdout.rstrip(b"\n").splitlines()[-1])

@@ -46,10 +46,14 @@ def expected_keys(
             if instant(s["sent_time"]) >= first_day
         },
         "campaign_analytics": {(c["id"],) for c in live},
+        # From the window holding the campaign's creation (or start_date, if later): no
+        # campaign has figures from before it existed (docs/requests.md).
         "campaign_analytics_by_date": {
             (c["id"], first.isoformat())
             for c in live
-            for first in window_starts(start_date.date(), today, window_days)
+            for first in window_starts(
+                max(start_date.date(), instant(c["created_at"]).date()), today, window_days
+            )
         },
         "lead_message_history": {
             (c["id"], int(lead_id), m["message_id"])
@@ -83,7 +87,11 @@ def expected_keys(
         },
         "email_account_details": {(a["id"],) for a in dataset["email_accounts"]},
     }
-    keys.update(analytics_keys(dataset, start_date.date(), today))
+    # No analytics day before the oldest listed campaign was created (docs/requests.md).
+    created = [instant(c.get("created_at")) for c in dataset["campaigns"]]
+    oldest = min((when for when in created if when is not None), default=None)
+    first_analytics_day = max(start_date.date(), oldest.date()) if oldest else start_date.date()
+    keys.update(analytics_keys(dataset, first_analytics_day, today))
     return keys
 
 
