@@ -122,6 +122,14 @@ def test_state_stays_per_campaign_and_mailbox(rounds):
     assert len(partitions) == 3
 
 
+# The account-wide daily tables keep, for the days the next run re-reads, the keys each day
+# held (a key a re-read day no longer holds is sent as deleted): as many as the account has
+# campaigns, mailboxes, clients and reply categories with activity on those days.
+DAILY_TABLES = ("campaign_daily_stats", "mailbox_daily_stats", "client_daily_stats",
+                "reply_category_daily")
+DAYS_REREAD = 7 + 2  # analytics_lookback_days, the bookmark's day and today
+
+
 def test_state_size_does_not_grow_with_leads():
     sizes = []
     for leads in (20, 400):
@@ -130,5 +138,15 @@ def test_state_size_does_not_grow_with_leads():
         ) as emu:
             run = run_tap(tap_config(emu))
             assert run.returncode == 0, run.stderr_text[-2000:]
-            sizes.append(len(json.dumps(run.last_state)))
+            dataset = emu.dataset()
+            state = json.loads(json.dumps(run.last_state))
+        day_keys = 0
+        for name in DAILY_TABLES:
+            by_day = state["bookmarks"].get(name, {}).pop("emitted_keys", {})
+            assert len(by_day) <= DAYS_REREAD, name
+            day_keys += sum(len(keys) for keys in by_day.values())
+        per_day = (len(dataset["campaigns"]) + len(dataset["email_accounts"])
+                   + len(dataset.get("clients") or []) + len(dataset.get("categories") or []))
+        assert day_keys <= DAYS_REREAD * per_day
+        sizes.append(len(json.dumps(state)))
     assert abs(sizes[0] - sizes[1]) < 50
