@@ -20,11 +20,12 @@ from tap_smartlead.coercion import coerce_object, field_of, format_timestamp, pa
 from tap_smartlead.credentials import scrub_credentials
 from tap_smartlead.errors import ConfigurationError, NotFoundError
 from tap_smartlead.fanout import ordered_map
-from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream
+from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream, Sentinel
 from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import EXTRA_FIELDS
 from tap_smartlead.tombstones import (
     DELETED_AT,
+    EMITTED_KEYS,
     gone_keys,
     keep_scope_keys,
     scope_keys,
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 _S = TypeVar("_S", bound="SmartleadStream")
+
+# The partition of a campaign deleted since the stream last read it: tombstones, no request.
+GONE = Sentinel("GONE")
 
 # Requests queued per worker ahead of the record writer (see SmartleadStream.window).
 WINDOW_PER_WORKER = 4
@@ -76,6 +80,7 @@ class SmartleadStream(HttpStream):
         self._gaps = 0  # answers of the partition being written that stayed missing
         self._stream_gaps = 0  # rows or answers of a partition-less sync that were lost
         self._skipped_partitions: set[str] = set()  # partitions this run left out on purpose
+        self._gone_ids: set[str] = set()  # campaigns deleted since this stream last read them
         self._prefetch: Iterator[tuple[dict, Any]] | None = None
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
@@ -271,6 +276,7 @@ class SmartleadStream(HttpStream):
     def partitions(self) -> list[dict] | None:
         if self.partition_kind == "campaign":
             found = [{"campaign_id": cid} for cid in self.run.campaign_ids()]
+            found += [{"campaign_id": cid} for cid in self._gone_campaigns()]
             self.progress.partitions(self.name, "campaigns", len(found))
             return found
         if self.partition_kind == "email_account":
@@ -279,6 +285,21 @@ class SmartleadStream(HttpStream):
             return found
         return None
 
+    def _gone_campaigns(self) -> list[Any]:
+        """Campaigns whose rows this stream sent on an earlier run (their keys are in its
+        state) and that the account's list no longer holds: deleted in Smartlead. Each is a
+        partition of tombstones only, without a request: such a campaign is never listed again,
+        so its rows would otherwise stay whenever the stream sends no version (a daily run that
+        reads campaigns on the rotation)."""
+        if not self.keeps_tombstones:
+            return []
+        listed = {str(cid) for cid in self.run.campaign_ids()}
+        kept = [scope for scope in self.stream_state.get(EMITTED_KEYS) or {}
+                if scope not in listed]
+        campaigns = self._tap.streams["campaigns"]
+        self._gone_ids = {scope for scope in kept if not campaigns.in_account(scope)}
+        return [int(scope) if scope.isdigit() else scope for scope in sorted(self._gone_ids)]
+
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if self.partition_kind is None or context is None:
@@ -286,6 +307,10 @@ class SmartleadStream(HttpStream):
             yield from self.emit_once(self.partition_records(context, answers))
             return
         prefetched = self._next_prefetched(context)
+        if prefetched is GONE:
+            yield from self._tombstones(context, [])
+            self.progress.partition_done(self.name)
+            return
         if prefetched is MISSING:
             listed = self.parent_still_listed(context)
             if listed is not False:
@@ -470,6 +495,8 @@ class SmartleadStream(HttpStream):
         )
 
     def _fetch_partition(self, context: dict) -> Any:
+        if str(context.get("campaign_id")) in self._gone_ids:
+            return GONE  # deleted in Smartlead: nothing to ask, its rows leave
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.

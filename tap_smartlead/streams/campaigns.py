@@ -87,6 +87,18 @@ class CampaignsStream(ListedOnceStream):
     def scoped_by_campaigns(self) -> bool:
         return True  # client_id and campaign_ids narrow the list itself
 
+    _account_ids: frozenset[str] | None = None
+
+    def in_account(self, campaign_id: Any) -> bool:
+        """Whether the account's whole list holds the campaign: a list narrowed by
+        ``client_id`` or ``campaign_ids`` says nothing of the campaigns it leaves out (one
+        more request only when narrowed, once per run)."""
+        if self._account_ids is None:
+            narrowed = self.config.get("client_id") is not None or self.config.get("campaign_ids")
+            rows = self._account_list(per_client=False) if narrowed else self.listing()
+            self._account_ids = frozenset(str(row.get("id")) for row in rows)
+        return str(campaign_id) in self._account_ids
+
     def still_listed(self, campaign_id: Any) -> bool:
         """Whether ``GET /campaigns``, asked again now, still lists the campaign (asked once per
         run: after a child's answer said it was gone). Only the list says a campaign is

@@ -307,3 +307,29 @@ def test_a_key_a_day_no_longer_holds_gets_a_tombstone(requests_mock):
                        for day in ("2026-03-01", "2026-03-02", "2026-03-03")}
     kept = last_state(second)["bookmarks"]["reply_category_daily"]["emitted_keys"]
     assert min(kept) >= "2026-03-01" and len(kept) <= 4  # bounded: the look-back days only
+
+
+def test_a_deleted_campaigns_children_get_tombstones_without_a_request(requests_mock):
+    # A daily run reads configuration on the rotation and sends no version, so the rows of a
+    # campaign deleted in Smartlead (never listed again) leave by their tombstones.
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:2])
+    requests_mock.get(f"{BASE}/campaigns/11/webhooks", json=[{"id": 1, "name": "a"}])
+    requests_mock.get(f"{BASE}/campaigns/12/webhooks", json=[{"id": 5}, {"id": 6}])
+    first = sync_stream(make_tap(), "campaign_webhooks")
+    assert {r["campaign_id"] for r in records(first)} == {11, 12}
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:1])  # 12 deleted
+    gone = requests_mock.get(f"{BASE}/campaigns/12/webhooks", status_code=404, json={})
+    tap = TapSmartlead(config=dict(make_tap().config), state=last_state(first),
+                       parse_env_config=False)
+    second = sync_stream(tap, "campaign_webhooks")
+    deleted = [(r["campaign_id"], r["id"]) for r in records(second) if r.get("_sdc_deleted_at")]
+    assert sorted(deleted) == [(12, 5), (12, 6)]
+    assert gone.call_count == 0
+    assert "12" not in last_state(second)["bookmarks"]["campaign_webhooks"]["emitted_keys"]
+    # a campaign only moved out of this extractor's client is not deleted
+    requests_mock.get(f"{BASE}/campaigns", json=CAMPAIGNS[:2])
+    requests_mock.get(f"{BASE}/campaigns?client_id=5", json=CAMPAIGNS[:1])
+    moved = sync_stream(TapSmartlead(config=dict(make_tap(client_id=5).config),
+                                     state=last_state(first), parse_env_config=False),
+                        "campaign_webhooks")
+    assert not [r for r in records(moved) if r.get("_sdc_deleted_at")]
