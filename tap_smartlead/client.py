@@ -475,7 +475,7 @@ class SmartleadStream(HttpStream):
             break
         # Asked out of order (e.g. a single partition from the command line): fetch directly.
         self._prefetch = None
-        return self._fetch_partition(dict(context))
+        return self._fetch_or_gone(dict(context))
 
     def _checkpoint(self) -> None:
         """Emit the state (finished partitions' bookmarks) if the last one is old enough.
@@ -489,14 +489,17 @@ class SmartleadStream(HttpStream):
     def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
         return ordered_map(
             self.runtime.executor,
-            self._fetch_partition,
+            self._fetch_or_gone,
             iter(self.partitions or []),
             window=self.window,
         )
 
-    def _fetch_partition(self, context: dict) -> Any:
+    def _fetch_or_gone(self, context: dict) -> Any:
         if str(context.get("campaign_id")) in self._gone_ids:
             return GONE  # deleted in Smartlead: nothing to ask, its rows leave
+        return self._fetch_partition(context)
+
+    def _fetch_partition(self, context: dict) -> Any:
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.

@@ -53,6 +53,9 @@ def scope_keys(
     free = [name for name in names if name not in fixed]
     keys = []
     for item in state.get(EMITTED_KEYS, {}).get(scope, []):
+        if not free:  # the scope is the whole key (one row per campaign)
+            keys.append(tuple(fixed[name] for name in names))
+            continue
         values = dict(zip(free, item if len(free) > 1 else [item], strict=True))
         keys.append(tuple(fixed[name] if name in fixed else values[name] for name in names))
     return keys

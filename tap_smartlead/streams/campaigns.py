@@ -293,6 +293,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
     rotates = True
     skips_idle_campaigns = True
     primary_keys = ("campaign_id",)
+    keeps_tombstones = True  # a deleted campaign's row leaves by its tombstone
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("id", ID),
@@ -322,6 +323,7 @@ class CampaignAnalyticsStream(CampaignChildStream):
                 th.Property("revenue", th.NumberType),
             ),
         ),
+        DELETED_AT_PROPERTY,
     )
 
     def fetch_analytics(self, campaign_id: Any) -> Any:
