@@ -207,7 +207,11 @@ def removed(meltano_project: MeltanoProject, postgres: PostgresServer,
             step=(str(kept), str(step)),
             mailbox=(str(kept), str(by_id[kept]["email_accounts"][0]["id"])),
         )
-        extractors = {"del_plain": {}, "del_client": {"client_id": client}}
+        # Every run reads each campaign's configuration (refresh_within_days 1): a removal
+        # arrives with the run that re-reads its campaign, and here that is the next one
+        # (tests/integration/test_hand_edits.py follows the default rotation's bound).
+        extractors = {"del_plain": {"refresh_within_days": 1},
+                      "del_client": {"client_id": client, "refresh_within_days": 1}}
         for schema, settings in extractors.items():
             load(meltano_project, postgres, emu, schema, schema, **settings)
         emu.delete_campaign(deleted)
