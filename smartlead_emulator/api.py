@@ -11,10 +11,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import render, render_live
+from . import render
 from .dataset import Dataset
 from .models import Campaign, EmailAccount, LeadMap
-from .names import CATEGORIES
 from .timeutil import UTC, parse_day, parse_instant, to_naive_utc
 
 Params = dict[str, str]
@@ -137,36 +136,26 @@ def listing(ds: Dataset, c: Campaign) -> list[LeadMap]:
 def campaigns(ds: Dataset, params: Params) -> list[dict[str, Any]]:
     client_id = int_param(params, "client_id")
     rows = [c for c in reversed(ds.listed()) if client_id is None or c.client_id == client_id]
-    r = render_live if ds.live else render
-    return [r.campaign(c, ds.user_id) for c in rows]
+    return [render.campaign(ds, c) for c in rows]
 
 
 def campaign(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
-    r = render_live if ds.live else render
-    return r.campaign(live_campaign(ds, cid, child=False), ds.user_id)
+    return render.campaign(ds, live_campaign(ds, cid, child=False))
 
 
 def sequences(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    r = render_live if ds.live else render
-    return [r.sequence(s, c.id) for s in c.sequences]
+    return [render.sequence(ds, s, c.id) for s in c.sequences]
 
 
 def webhooks(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    r = render_live if ds.live else render
-    return [r.webhook(w, c.id) for w in c.webhooks]
-
-
-def account_row(ds: Dataset, a: EmailAccount, *, listing: bool) -> dict[str, Any]:
-    if ds.live:
-        return render_live.email_account(a, ds, listing=listing)
-    return render.email_account(a, ds.user_id, full_warmup=not listing)
+    return [render.webhook(ds, w, c.id) for w in c.webhooks]
 
 
 def campaign_email_accounts(ds: Dataset, params: Params, cid: str) -> list[dict[str, Any]]:
     c = live_campaign(ds, cid)
-    return [account_row(ds, a, listing=False) for a in c.mailboxes]
+    return [render.email_account(ds, a, listing=False) for a in c.mailboxes]
 
 
 def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
@@ -195,13 +184,12 @@ def leads(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     unfiltered = all(f is None for f in (created_gt, sent_gt, event_gt, status, category_id))
     served = listing(ds, c)
     rows = served if unfiltered else [m for m in served if keep(m)]
-    r = render_live if ds.live else render
     answer = {
         # Counts the rows served, duplicates included, so offset paging stays consistent.
         "total_leads": str(len(rows)),
         "offset": offset,
         "limit": limit,
-        "data": [r.lead_row(m) for m in rows[offset:offset + limit]],
+        "data": [render.lead_row(ds, m) for m in rows[offset:offset + limit]],
     }
     if offset == 0 and len(rows) > limit:
         delete_while_listed(ds, c, rows[:limit])
@@ -225,8 +213,7 @@ def delete_while_listed(ds: Dataset, c: Campaign, page_one: list[LeadMap]) -> No
 
 def leads_export(ds: Dataset, params: Params, cid: str) -> Raw:
     c = live_campaign(ds, cid)
-    columns = render_live.EXPORT_COLUMNS if ds.live else render.EXPORT_COLUMNS
-    return Raw(render.export_csv(c, columns), "text/csv; charset=utf-8")
+    return Raw(render.export_csv(c, render.export_columns(ds)), "text/csv; charset=utf-8")
 
 
 def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
@@ -251,8 +238,7 @@ def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     ]
     return {
         "total_stats": str(len(rows)),
-        "data": [(render_live if ds.live else render).stats_row(msg)
-                 for msg in rows[offset:offset + limit]],
+        "data": [render.stats_row(ds, msg) for msg in rows[offset:offset + limit]],
         "offset": offset,
         "limit": limit,
     }
@@ -260,8 +246,7 @@ def statistics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
 
 def analytics(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
     clients = {cl.id: cl for cl in ds.clients}
-    r = render_live if ds.live else render
-    return r.analytics(live_campaign(ds, cid), ds.user_id, clients)
+    return render.analytics(ds, live_campaign(ds, cid), clients)
 
 
 def day_range(params: Params) -> tuple[date, date]:
@@ -287,8 +272,7 @@ def analytics_by_date(ds: Dataset, params: Params, cid: str) -> dict[str, Any]:
         raise ApiError(400, f"Invalid time_zone - {tz_name}") from None
     lo = to_naive_utc(datetime.combine(start_day, time(0), tz).astimezone(UTC))
     hi = to_naive_utc(datetime.combine(end_day + timedelta(days=1), time(0), tz).astimezone(UTC))
-    r = render_live if ds.live else render
-    return r.analytics_by_date(c, ds.user_id, start_day, end_day, lo, hi)
+    return render.analytics_by_date(ds, c, start_day, end_day, lo, hi)
 
 
 def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict[str, Any]:
@@ -296,8 +280,7 @@ def message_history(ds: Dataset, params: Params, cid: str, lead_id: str) -> dict
     entry = c.leads_by_lead_id.get(path_id(lead_id, "lead"))
     if entry is None:
         raise ApiError(404, LEAD_NOT_FOUND)
-    r = render_live if ds.live else render
-    return r.history(entry, time_param(params, "event_time_gt"))
+    return render.history(ds, entry, time_param(params, "event_time_gt"))
 
 
 BULK_HISTORY_FORMS = ("live", "reference", "absent")
@@ -325,8 +308,7 @@ def bulk_history(ds: Dataset, params: Params, cid: str, *, body: Any, form: str 
             raise ApiError(400, f"lead_ids can hold at most {cap} ids")
         entries = [c.leads_by_lead_id[i] for i in dict.fromkeys(raw) if i in c.leads_by_lead_id]
     after = time_param(params, "event_time_gt")
-    r = render_live if ds.live else render
-    threads = {str(m.lead.id): r.history(m, after)["history"] for m in entries}
+    threads = {str(m.lead.id): render.history(ds, m, after)["history"] for m in entries}
     if form == "reference":
         return {"data": threads}
     return {lead_id: {"history": items} for lead_id, items in threads.items()}
@@ -337,7 +319,7 @@ def bulk_history(ds: Dataset, params: Params, cid: str, *, body: Any, form: str 
 
 def email_accounts(ds: Dataset, params: Params) -> list[dict[str, Any]]:
     offset, limit = page(params, 100)
-    return [account_row(ds, a, listing=True) for a in ds.accounts[offset:offset + limit]]
+    return [render.email_account(ds, a, listing=True) for a in ds.accounts[offset:offset + limit]]
 
 
 def _account(ds: Dataset, raw_id: str) -> EmailAccount:
@@ -348,21 +330,18 @@ def _account(ds: Dataset, raw_id: str) -> EmailAccount:
 
 
 def email_account(ds: Dataset, params: Params, aid: str) -> dict[str, Any]:
-    return account_row(ds, _account(ds, aid), listing=False)
+    return render.email_account(ds, _account(ds, aid), listing=False)
 
 
 def warmup_stats(ds: Dataset, params: Params, aid: str) -> dict[str, Any]:
-    r = render_live if ds.live else render
-    return r.warmup_stats(_account(ds, aid), ds.now.date())
+    return render.warmup_stats(ds, _account(ds, aid))
 
 
 # -- leads, categories, clients ----------------------------------------------------------
 
 
 def categories(ds: Dataset, params: Params) -> list[dict[str, Any]]:
-    if ds.live:
-        return render_live.categories()
-    return [render.category(entry) for entry in CATEGORIES]
+    return render.categories(ds)
 
 
 def lead_by_email(ds: Dataset, params: Params) -> dict[str, Any]:
@@ -372,19 +351,15 @@ def lead_by_email(ds: Dataset, params: Params) -> dict[str, Any]:
     lead = ds.leads_by_email.get(email.lower())
     if lead is None:
         raise ApiError(404, "Lead not found")
-    return (render_live if ds.live else render).lead_by_email(lead)
+    return render.lead_by_email(ds, lead)
 
 
 def lead_campaigns(ds: Dataset, params: Params, lead_id: str) -> list[dict[str, Any]]:
     lead = ds.leads_by_id.get(path_id(lead_id, "lead"))
     if lead is None:
         raise ApiError(404, LEAD_NOT_FOUND)
-    if ds.live:
-        return render_live.lead_campaigns(lead)
-    found = sorted((m.campaign for m in lead.maps if not m.campaign.deleted), key=lambda c: c.id)
-    return [{"id": c.id, "status": c.status, "name": c.name} for c in found]
+    return render.lead_campaigns(ds, lead)
 
 
 def clients(ds: Dataset, params: Params) -> list[dict[str, Any]]:
-    r = render_live if ds.live else render
-    return [r.client(cl, ds.user_id) for cl in ds.clients]
+    return [render.client(ds, cl) for cl in ds.clients]

@@ -10,12 +10,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import global_analytics, render, render_live
+from . import global_analytics, render
 from .api import BULK_HISTORY_FORMS, is_duplicated
 from .dataset import Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
 from .models import Campaign
-from .names import CATEGORIES
 from .ratelimit import POLICIES, RateLimiter
 from .timeutil import fmt_now
 
@@ -161,85 +160,48 @@ def dump(ds: Dataset) -> dict[str, Any]:
     """The whole dataset in the shapes the API serves in the dataset's mode (callers hold
     ds.lock). Live mode adds, per campaign, `duplicate_lead_map_ids` (rows `/leads` serves
     twice; `leads` lists each row once), and top-level `email_account_details` (the
-    `/email-accounts/{id}` shape by id) and `unknown_to_tap` (render.UNKNOWN_TO_TAP)."""
-    if ds.live:
-        return _dump_live(ds)
+    `/email-accounts/{id}` shape by id) and `unknown_to_tap` (render.UNKNOWN_TO_TAP): the
+    reference's dump leaves them out (render.REFERENCE)."""
     clients = {c.id: c for c in ds.clients}
     campaigns = []
     for c in ds.listed():
-        entry = render.campaign(c, ds.user_id)
+        entry = render.campaign(ds, c)
         entry.update({
             "vanished": c.vanished,
             "deleted_mid_listing": ds.deleted_mid_listing.get(c.id, []),
             "vanish_answer": c.vanish_answer,
             "vanish_after": c.vanish_after,
-            "sequences": [render.sequence(s, c.id) for s in c.sequences],
-            "email_accounts": [render.email_account(a, ds.user_id, full_warmup=True)
-                               for a in c.mailboxes],
-            "webhooks": [render.webhook(w, c.id) for w in c.webhooks],
-            "leads": [render.lead_row(m) for m in c.leads],
-            "statistics": [render.stats_row(msg) for msg in c.messages],
-            "message_history": {str(m.lead.id): render.history(m) for m in c.leads},
-            "analytics": None if c.vanished else render.analytics(c, ds.user_id, clients),
-            "leads_export": _export(c, render.EXPORT_COLUMNS),
+            "sequences": [render.sequence(ds, s, c.id) for s in c.sequences],
+            "email_accounts": [render.email_account(ds, a, listing=False) for a in c.mailboxes],
+            "webhooks": [render.webhook(ds, w, c.id) for w in c.webhooks],
+            "leads": [render.lead_row(ds, m) for m in c.leads],
+            "duplicate_lead_map_ids": [m.id for m in c.leads if is_duplicated(m)],
+            "statistics": [render.stats_row(ds, msg) for msg in c.messages],
+            "message_history": {str(m.lead.id): render.history(ds, m) for m in c.leads},
+            "analytics": None if c.vanished else render.analytics(ds, c, clients),
+            "leads_export": _export(c, render.export_columns(ds)),
         })
-        campaigns.append(entry)
-    return {
+        campaigns.append(render.shaped("dump_campaign", entry, c, ds.live))
+    return render.shaped("dump", {
         "now": fmt_now(ds.now),
-        "clients": [render.client(c, ds.user_id) for c in ds.clients],
-        "categories": [render.category(entry) for entry in CATEGORIES],
-        "email_accounts": [render.email_account(a, ds.user_id, full_warmup=False)
-                           for a in ds.accounts],
+        "shapes": ds.shapes,
+        "clients": [render.client(ds, c) for c in ds.clients],
+        "categories": render.categories(ds),
+        "email_accounts": [render.email_account(ds, a, listing=True) for a in ds.accounts],
+        "email_account_details": {str(a.id): render.email_account(ds, a, listing=False)
+                                  for a in ds.accounts},
         "campaigns": campaigns,
         "deleted_campaigns": deleted_ids(ds),
         "warmup": {str(a.id): [render.warmup_day(d) for d in a.warmup_days]
                    for a in ds.accounts},
+        "unknown_to_tap": render.UNKNOWN_TO_TAP,
         "analytics_keys": global_analytics.keys_by_day(ds),
-    }
+    }, ds, ds.live)
 
 
 def _export(c: Campaign, columns: tuple[str, ...]) -> dict[str, Any]:
     """`/campaigns/{id}/leads-export` as cells: the header and each row's strings."""
     return {"columns": list(columns), "rows": render.export_rows(c, columns)}
-
-
-def _dump_live(ds: Dataset) -> dict[str, Any]:
-    live = render_live
-    clients = {c.id: c for c in ds.clients}
-    campaigns = []
-    for c in ds.listed():
-        entry = live.campaign(c, ds.user_id)
-        entry.update({
-            "vanished": c.vanished,
-            "deleted_mid_listing": ds.deleted_mid_listing.get(c.id, []),
-            "vanish_answer": c.vanish_answer,
-            "vanish_after": c.vanish_after,
-            "sequences": [live.sequence(s, c.id) for s in c.sequences],
-            "email_accounts": [live.email_account(a, ds, listing=False) for a in c.mailboxes],
-            "webhooks": [live.webhook(w, c.id) for w in c.webhooks],
-            "leads": [live.lead_row(m) for m in c.leads],
-            "duplicate_lead_map_ids": [m.id for m in c.leads if is_duplicated(m)],
-            "statistics": [live.stats_row(msg) for msg in c.messages],
-            "message_history": {str(m.lead.id): live.history(m) for m in c.leads},
-            "analytics": None if c.vanished else live.analytics(c, ds.user_id, clients),
-            "leads_export": _export(c, live.EXPORT_COLUMNS),
-        })
-        campaigns.append(entry)
-    return {
-        "now": fmt_now(ds.now),
-        "shapes": ds.shapes,
-        "clients": [live.client(c, ds.user_id) for c in ds.clients],
-        "categories": live.categories(),
-        "email_accounts": [live.email_account(a, ds, listing=True) for a in ds.accounts],
-        "email_account_details": {str(a.id): live.email_account(a, ds, listing=False)
-                                  for a in ds.accounts},
-        "campaigns": campaigns,
-        "deleted_campaigns": deleted_ids(ds),
-        "warmup": {str(a.id): [live.warmup_day(d) for d in a.warmup_days]
-                   for a in ds.accounts},
-        "unknown_to_tap": render.UNKNOWN_TO_TAP,
-        "analytics_keys": global_analytics.keys_by_day(ds),
-    }
 
 
 def deleted_ids(ds: Dataset) -> list[int]:

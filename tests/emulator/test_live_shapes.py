@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from smartlead_emulator import seed_examples
-from smartlead_emulator.render import EXPORT_COLUMNS as SEED_EXPORT_COLUMNS
+from smartlead_emulator.render import EXPORT_COLUMNS as LIVE_EXPORT_COLUMNS
+from smartlead_emulator.render import REFERENCE_EXPORT_COLUMNS as SEED_EXPORT_COLUMNS
 from smartlead_emulator.render import UNKNOWN_TO_TAP
-from smartlead_emulator.render_live import EXPORT_COLUMNS as LIVE_EXPORT_COLUMNS
 from smartlead_emulator.testing import EmulatorProcess
 from tests.integration.expected import secrets_of
 
