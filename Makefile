@@ -1,7 +1,8 @@
 # tap-smartlead developer commands. Everything runs from the project's own .venv.
 #
 #   make demo    emulator + `meltano run tap-smartlead target-duckdb`, prints what landed
-#                (installs only the `demo` extra: Meltano, DuckDB, dbt-duckdb, the report)
+#                (installs only the `demo` extra: Meltano, DuckDB, dbt-duckdb, and the
+#                emulator and the report, packages/ of their own)
 #   make test    the whole test suite (unit, emulator, integration, warehouse), then its
 #                wall time; `make test TESTS=tests/unit` runs one part,
 #                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options
@@ -37,12 +38,16 @@ $(UV):
 	fi
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
-$(DEV_STAMP): pyproject.toml | $(UV)
+# The emulator and the report (packages/) come with either extra, editable from this checkout
+# ([tool.uv.sources] in pyproject.toml).
+PROJECTS := pyproject.toml $(wildcard packages/*/pyproject.toml)
+
+$(DEV_STAMP): $(PROJECTS) | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python -e ".[dev]"
 	@touch $(DEV_STAMP) $(DEMO_STAMP)
 
-$(DEMO_STAMP): pyproject.toml | $(UV)
-	@if [ -f $(DEV_STAMP) ] && [ $(DEV_STAMP) -nt pyproject.toml ]; then \
+$(DEMO_STAMP): $(PROJECTS) | $(UV)
+	@if [ -f $(DEV_STAMP) ] && [ -z "$$(find $(PROJECTS) -newer $(DEV_STAMP))" ]; then \
 		touch $(DEMO_STAMP); \
 	else \
 		$(UV) pip install --quiet --python $(BIN)/python -e ".[demo]" && touch $(DEMO_STAMP); \

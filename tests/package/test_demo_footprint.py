@@ -26,7 +26,8 @@ def _names(requirements: list[str]) -> set[str]:
 
 def test_the_demo_extra_has_no_other_warehouse_stack() -> None:
     demo = _names(_extras()["demo"])
-    assert {"meltano", "duckdb", "dbt-core", "dbt-duckdb", "altair", "vl-convert-python"} <= demo
+    assert {"meltano", "duckdb", "dbt-core", "dbt-duckdb", "smartlead-emulator",
+            "smartlead-report"} <= demo
     assert not demo & {"dbt-bigquery", "dbt-postgres", "dbt-snowflake", "pytest", "build"}
     # The dev extra is a superset: after `make test`'s install, `make demo` installs nothing.
     assert demo <= _names(_extras()["dev"])

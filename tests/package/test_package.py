@@ -59,10 +59,88 @@ def test_wheel_declares_license_python_versions_and_entry_points(dist):
     with zipfile.ZipFile(dist.wheel) as archive:
         [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         scripts = archive.read(entry_points).decode()
-    assert "tap-smartlead = tap_smartlead.tap:main" in scripts
-    # Code only: no tests, no scripts, no project files in the wheel.
-    assert all(n.split("/")[0] in ("tap_smartlead", "smartlead_emulator", "smartlead_report")
-               or ".dist-info/" in n for n in names), names
+    assert scripts.split("[console_scripts]")[1].split() == [
+        "tap-smartlead", "=", "tap_smartlead.tap:main"], scripts
+    # The tap's code only: no emulator, no report, no tests, no scripts, no project files.
+    assert all(n.split("/")[0] == "tap_smartlead" or ".dist-info/" in n for n in names), names
+
+
+def test_the_tap_requires_exactly_the_distributions_its_modules_import(dist, installed_wheel,
+                                                                       tmp_path):
+    """In a venv with only the wheel installed: every tap module imports, the emulator and the
+    report are absent, and the wheel's requirements are the distributions that provide the
+    third-party modules the tap's sources import (read from the sources, not from the tap)."""
+    metadata, _ = wheel_metadata(dist.wheel)
+    required = {canonical(re.split(r"[<>=~!\[ ;]", r, maxsplit=1)[0])
+                for r in metadata.get_all("Requires-Dist") if "extra ==" not in r}
+    probe = r"""
+import ast, importlib, importlib.metadata, importlib.util, json, pathlib, pkgutil, sys
+import tap_smartlead
+root = pathlib.Path(tap_smartlead.__file__).parent
+failed = {}
+for info in pkgutil.walk_packages([str(root)], "tap_smartlead."):
+    try:
+        importlib.import_module(info.name)
+    except Exception as exc:
+        failed[info.name] = repr(exc)
+imported = set()
+for source in root.rglob("*.py"):
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+third_party = sorted(imported - set(sys.stdlib_module_names) - {"tap_smartlead", "__future__"})
+providers = importlib.metadata.packages_distributions()
+print(json.dumps({
+    "failed": failed,
+    "modules": third_party,
+    "distributions": {m: providers.get(m, []) for m in third_party},
+    "absent": [m for m in ("smartlead_emulator", "smartlead_report")
+               if importlib.util.find_spec(m) is None],
+}))
+"""
+    result = installed_wheel.run(str(installed_wheel.python), "-c", probe, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["failed"] == {}
+    assert found["absent"] == ["smartlead_emulator", "smartlead_report"]
+    assert {"singer_sdk", "requests"} <= set(found["modules"])
+    providers = found["distributions"]
+    assert all(len(dists) == 1 for dists in providers.values()), providers
+    assert {canonical(dists[0]) for dists in providers.values()} == required
+    assert not (installed_wheel.venv / "bin" / "smartlead-emulator").exists()
+    assert not (installed_wheel.venv / "bin" / "smartlead-report").exists()
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.mark.parametrize(("package", "module", "requires"), [
+    ("smartlead-emulator", "smartlead_emulator", set()),
+    ("smartlead-report", "smartlead_report", {"altair", "vl-convert-python", "duckdb"}),
+])
+def test_the_emulator_and_the_report_are_wheels_of_their_own(package, module, requires,
+                                                             tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path),
+         str(REPO_ROOT / "packages" / package)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [wheel] = tmp_path.glob("*.whl")
+    metadata, names = wheel_metadata(wheel)
+    assert metadata["Name"] == package
+    assert all(n.split("/")[0] == module or ".dist-info/" in n for n in names), names
+    assert f"{module}/__main__.py" in names
+    with zipfile.ZipFile(wheel) as archive:
+        [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        scripts = archive.read(entry_points).decode()
+    assert f"{package} = {module}.__main__:main" in scripts
+    unconditional = {canonical(re.split(r"[<>=~!\[ ;]", r, maxsplit=1)[0])
+                     for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r}
+    assert unconditional == requires
 
 
 def test_sdist_holds_the_sources_license_and_changelog(dist):
