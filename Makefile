@@ -7,7 +7,8 @@
 #                wall time; `make test TESTS=tests/unit` runs one part,
 #                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options
 #   make lint    ruff
-#   make bench   scripts/bench.py, then scripts/bench_agency.py --timed --timed-full
+#   make bench   scripts/bench.py: the rate-limit scenarios (limits), then the agency day
+#                (agency --timed --timed-full); scripts/bench.py NAME runs one benchmark
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -64,7 +65,6 @@ demo: venv-demo
 
 bench: venv
 	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench_agency.py --timed --timed-full
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,199 +1,63 @@
 #!/usr/bin/env python3
-"""`make bench`: how close to the API's rate limit the tap runs, and what it costs.
+"""The benchmarks' one entry point.
 
-Every scenario starts a fresh emulator (a real HTTP server on 127.0.0.1), runs the real
-`tap-smartlead` as a subprocess with stdout to a file, and reads the emulator's request counters
-and the tap process's own resource usage (`os.wait4`: CPU seconds, peak RSS).
+    scripts/bench.py                 `make bench`: limits, then agency --timed --timed-full
+    scripts/bench.py NAME [ARGS...]  one benchmark; ARGS are its own (NAME --help lists them)
+    scripts/bench.py --list          the benchmarks
 
-utilisation = successful requests per wall second / the limit's requests per second.
+Each benchmark is a module of scripts/ with a `main()` that reads its arguments from the command
+line (benchkit.py holds what they share: the tap run against an emulator and measured). Figures:
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
+import importlib
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+SCRIPTS = Path(__file__).resolve().parent
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
 
-from smartlead_emulator.testing import EmulatorProcess  # noqa: E402
-
-TAP = str(Path(sys.executable).parent / "tap-smartlead")
-NO_LIMIT = {"rate_limit_requests": 100000, "rate_limit_window_seconds": 1}
-
-
-@dataclass
-class Scenario:
-    name: str
-    account: dict[str, Any]
-    emulator: dict[str, Any]
-    tap: dict[str, Any] = field(default_factory=dict)
-    limit_per_second: float | None = None
-
-
-@dataclass
-class Result:
-    scenario: Scenario
-    requests: int
-    succeeded: int
-    rate_limited: int
-    wall: float
-    cpu: float
-    peak_rss_mb: float
-    records: int
-    returncode: int
-    log_lines: list[str]
-
-    @property
-    def utilisation(self) -> float | None:
-        if self.scenario.limit_per_second is None:
-            return None
-        return self.succeeded / self.wall / self.scenario.limit_per_second
+# name -> (module, what it measures)
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "limits": ("bench_limits", "rate limits and concurrency: utilisation, 429s, CPU, peak RSS"),
+    "agency": ("bench_agency", "a day on an agency account of many idle campaigns"),
+    "incremental": ("bench_incremental", "requests per stream, full and incremental run"),
+    "analytics": ("bench_analytics", "the analytics streams' requests against their formula"),
+    "odd-answers": ("bench_odd_answers", "what the API's odd answers cost a sync"),
+    "schedule": ("bench_schedule", "daily runs on the defaults against the truth"),
+    "export": ("bench_export", "the emulator's leads-export at 50,000 leads"),
+    "bigquery": ("bench_bigquery", "what the BigQuery tests add to the suite"),
+}
+MAKE_BENCH: tuple[tuple[str, ...], ...] = (("limits",), ("agency", "--timed", "--timed-full"))
 
 
-def run_scenario(scenario: Scenario) -> Result:
-    with EmulatorProcess(seed=1, startup_timeout=600, **scenario.account,
-                         **scenario.emulator) as emu, \
-            tempfile.TemporaryDirectory(prefix="tap-smartlead-bench-") as tmp:
-        config = {"api_key": emu.api_key, "base_url": emu.base_url, **scenario.tap}
-        config_path = Path(tmp) / "config.json"
-        config_path.write_text(json.dumps(config))
-        out_path, err_path = Path(tmp) / "out", Path(tmp) / "err"
-        emu.reset_stats()
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            started = time.monotonic()
-            process = subprocess.Popen([TAP, "--config", str(config_path)], stdout=out, stderr=err)
-            _, status, usage = os.wait4(process.pid, 0)
-            wall = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stats = emu.stats()
-        records = 0
-        with open(out_path, "rb") as out:
-            for line in out:
-                if line.startswith(b'{"type":"RECORD"'):
-                    records += 1
-        interesting = [
-            line
-            for line in err_path.read_text(errors="replace").splitlines()
-            if "limit" in line.lower() and ("detected" in line or "Server" in line)
-        ]
-    by_status = stats.get("by_status", {})
-    succeeded = sum(n for code, n in by_status.items() if code.startswith("2"))
-    return Result(
-        scenario=scenario,
-        requests=stats["requests"],
-        succeeded=succeeded,
-        rate_limited=stats.get("rate_limited", 0),
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
-        records=records,
-        returncode=process.returncode,
-        log_lines=interesting[:3],
-    )
+def run(name: str, args: list[str]) -> int:
+    module = importlib.import_module(BENCHMARKS[name][0])
+    sys.argv = [f"bench.py {name}", *args]  # the module's argparse reads them
+    status = module.main()
+    return status if isinstance(status, int) else 0
 
 
-def scenarios(quick: bool, sweep: bool) -> list[Scenario]:
-    scale = 0.25 if quick else 1.0
-
-    def account(campaigns: int, leads: int, mailboxes: int) -> dict[str, Any]:
-        return {
-            "campaigns": campaigns,
-            "leads_per_campaign": max(5, int(leads * scale)),
-            "mailboxes": mailboxes,
-        }
-
-    seed_300ms = {"latency_ms": 300, "rate_limit": "seed"}
-    header_300ms = {"latency_ms": 300, "rate_limit": "header"}
-    limited = account(2, 100, 4)
-    result = [
-        Scenario("1a full, 300 ms, seed limit 10/2s, max_concurrency=1", limited, seed_300ms,
-                 {"max_concurrency": 1}, 5.0),
-        Scenario("1b full, 300 ms, seed limit 10/2s, default concurrency", limited, seed_300ms,
-                 {}, 5.0),
-    ]
-    if sweep:
-        result += [
-            Scenario(f"1c full, 300 ms, seed limit, max_concurrency={n}", limited, seed_300ms,
-                     {"max_concurrency": n}, 5.0)
-            for n in (2, 4, 16)
-        ]
-    faults = {**seed_300ms, "fault_rate": 0.1, "fault_kinds": "all", "slow_seconds": 5}
-    result += [
-        Scenario("5  full, 300 ms, seed limit, 10% faults (all kinds; timeout 2 s)", limited,
-                 faults, {"request_timeout_seconds": 2}, 5.0),
-        Scenario("2  full, 300 ms, header policy 60/min (tap configured 10/2s)",
-                 account(1, 100, 2), header_300ms, {}, 1.0),
-        # Threads one lead at a time (a server without the bulk endpoint): enough requests to
-        # meet the server's limit.
-        Scenario("6  full, 300 ms, live 200/min bare 429 (tap configured 10/2s), threads per lead",
-                 account(2, 350, 4),
-                 {"latency_ms": 300, "rate_limit": "live", "bulk_history": "absent"}, {}, 200 / 60),
-        Scenario("3  full, no latency, no limit (CPU cost)", account(5, 200, 8),
-                 {"rate_limit": "none"}, NO_LIMIT),
-        Scenario("4a peak RSS, 5,000 leads, no limit", account(5, 1000, 8),
-                 {"rate_limit": "none"}, NO_LIMIT),
-        Scenario("4b peak RSS, 50,000 leads, no limit", account(5, 10000, 8),
-                 {"rate_limit": "none"}, NO_LIMIT),
-    ]
-    return result
-
-
-def table(results: list[Result]) -> str:
-    header = (
-        "| scenario | requests | wall s | utilisation | 429s | tap CPU / wall | peak RSS MB "
-        "| records/s | records / CPU s | exit |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-    )
-    rows = []
-    for r in results:
-        util = f"{r.utilisation:.2f}" if r.utilisation is not None else "n/a"
-        rows.append(
-            f"| {r.scenario.name} | {r.requests} | {r.wall:.1f} | {util} | {r.rate_limited} "
-            f"| {r.cpu / r.wall:.3f} | {r.peak_rss_mb:.0f} | {r.records / r.wall:.0f} "
-            f"| {r.records / r.cpu:.0f} | {r.returncode} |"
-        )
-    return header + "\n".join(rows)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="quarter-size accounts")
-    parser.add_argument("--sweep", action="store_true", help="also max_concurrency 2, 4, 16")
-    parser.add_argument("--only", help="run scenarios whose name contains this text")
-    args = parser.parse_args()
-    results = []
-    for scenario in scenarios(args.quick, args.sweep):
-        if args.only and args.only not in scenario.name:
-            continue
-        print(f"running: {scenario.name} ...", file=sys.stderr, flush=True)
-        result = run_scenario(scenario)
-        results.append(result)
-        for line in result.log_lines:
-            print(f"    tap said: {line[:200]}", file=sys.stderr)
-    print(f"\nMeasured against the emulator on {os.cpu_count()} cores "
-          f"({sys.platform}, Python {sys.version.split()[0]}):\n")
-    print(table(results))
-    by_name = {r.scenario.name[:2]: r for r in results}
-    if "1a" in by_name and "1b" in by_name:
-        print(f"\nwall-time ratio max_concurrency=1 / default: "
-              f"{by_name['1a'].wall / by_name['1b'].wall:.2f}")
-    if "1b" in by_name and "5 " in by_name:
-        print(f"wall-time ratio 10% faults / fault-free: "
-              f"{by_name['5 '].wall / by_name['1b'].wall:.2f}")
-    if "4a" in by_name and "4b" in by_name:
-        print(f"peak RSS 50,000 leads / 5,000 leads: "
-              f"{by_name['4b'].peak_rss_mb / by_name['4a'].peak_rss_mb:.2f}")
-    return 0 if all(r.returncode == 0 for r in results) else 1
+def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    if argv[:1] == ["--list"]:
+        for name, (module, what) in BENCHMARKS.items():
+            print(f"{name:<12} {what} (scripts/{module}.py)")
+        return 0
+    if not argv:
+        failed = [step for step in MAKE_BENCH if run(step[0], list(step[1:]))]
+        return 1 if failed else 0
+    if argv[0] not in BENCHMARKS:
+        print(f"bench.py: unknown benchmark {argv[0]!r}; one of: {', '.join(BENCHMARKS)}",
+              file=sys.stderr)
+        return 2
+    return run(argv[0], argv[1:])
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
