@@ -91,7 +91,7 @@ class SharedWarmupReport(SmartleadStream):
         if handed is not None:
             return handed
         answers = super()._fetch_partition(context)
-        other = self._tap.streams.get(self.other)
+        other = self.tap.streams.get(self.other)
         if other is not None and other.selected:
             self.runtime.offer(f"{self.path} for {self.other}", key, answers)
         return answers
