@@ -518,13 +518,14 @@ class SmartleadStream(HttpStream):
             self._checkpoint()
         if self._prefetch is None:
             self._prefetch = self._prefetch_partitions()
-        for prefetched_context, payloads in self._prefetch:
+        for (prefetched_context, plan), payloads in self._prefetch:
             if prefetched_context == dict(context):
-                return payloads
+                return self.partition_fetched(prefetched_context, plan, payloads)
             break
         # Asked out of order (e.g. a single partition from the command line): fetch directly.
         self._prefetch = None
-        return self._fetch_or_gone(dict(context))
+        plan = self._plan(dict(context))
+        return self.partition_fetched(dict(context), plan, self.fetch_planned(dict(context), plan))
 
     def _checkpoint(self) -> None:
         """Emit the state (finished partitions' bookmarks) if the last one is old enough.
@@ -537,26 +538,50 @@ class SmartleadStream(HttpStream):
             self.tap.state_writer.write_state(self.tap_state)
             self.state_manager.is_flushed = True
 
-    def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
+    # --- a partition's requests: planned on the main thread, made on the workers --------------
+    #
+    # Planning reads and writes the state (bookmarks, activity marks, the rotation, skips) and
+    # the streams' own bookkeeping: it runs on the main thread, which also writes the records
+    # and the STATE messages, a window of partitions ahead of the one being written. The
+    # workers get the planned calls and only make the requests and parse the answers
+    # (fetch_planned); what a stream does with an answer beyond that, on the main thread again
+    # (partition_fetched).
+
+    def _prefetch_partitions(self) -> Iterator[tuple[tuple[dict, Any], Any]]:
+        planned = ((context, self._plan(context)) for context in self.partitions or [])
         return ordered_map(
             self.runtime.executor,
-            self._fetch_or_gone,
-            iter(self.partitions or []),
+            self._fetch_pair,
+            planned,
             window=self.window,
         )
 
-    def _fetch_or_gone(self, context: dict) -> Any:
+    def _fetch_pair(self, planned: tuple[dict, Any]) -> Any:
+        return self.fetch_planned(*planned)
+
+    def _plan(self, context: dict) -> Any:
         if str(context.get("campaign_id")) in self._gone_ids:
             return GONE  # deleted in Smartlead: nothing to ask, its rows leave
-        return self._fetch_partition(context)
+        return self.plan_partition(context)
 
-    def _fetch_partition(self, context: dict) -> Any:
+    def plan_partition(self, context: dict) -> Any:
+        """The main thread's plan of a partition: its calls (``partition_calls``), or a
+        ``Ready`` plan that already holds its answers."""
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.
             self.run.activity.before_read(context["campaign_id"])
+        return self.partition_calls(context)
+
+    def fetch_planned(self, context: dict, plan: Any) -> Any:
+        """On a worker: the planned calls' answers (or MISSING: the parent is gone). HTTP and
+        parsing only; no state, no stream bookkeeping."""
+        if plan is GONE:
+            return GONE
+        if isinstance(plan, Ready):
+            return plan.answers
         answers = []
-        for index, call in enumerate(self.partition_calls(context)):
+        for index, call in enumerate(plan):
             if index == 0:  # only the first answer can say the parent is gone
                 payload = self.fetch_first_answer(call, context)
                 if payload is MISSING:
@@ -564,6 +589,11 @@ class SmartleadStream(HttpStream):
             else:
                 payload = self.fetch_later_answer(call, context)
             answers.append((call, payload))
+        return answers
+
+    def partition_fetched(self, context: dict, plan: Any, answers: Any) -> Any:
+        """On the main thread, as a partition's answers come to be written: by default they
+        are written as they are."""
         return answers
 
     @property
@@ -611,6 +641,13 @@ class ListedOnceStream(SmartleadStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
+
+
+class Ready:
+    """A partition's plan that already holds its answers (another stream handed them over)."""
+
+    def __init__(self, answers: Any) -> None:
+        self.answers = answers
 
 
 class PartitionUnavailable:

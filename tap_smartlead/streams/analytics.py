@@ -585,8 +585,8 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
             )
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
+    def fetch_planned(self, context: dict, plan: Any) -> Any:
         try:
-            return super()._fetch_partition(context)
+            return super().fetch_planned(context, plan)
         except REFUSED as exc:
             return PartitionUnavailable(exc)

@@ -343,13 +343,13 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         )
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
+    def plan_partition(self, context: dict) -> Any:
         self.run.activity.before_read(context["campaign_id"])  # the digest before any read
         handed = self.runtime.take(ACTIVE_LEADS, context["campaign_id"])
         if isinstance(handed, list):  # campaign_leads' queries listed them: none of our own
             self._handed_over[context["campaign_id"]] = handed
             return []
-        return super()._fetch_partition(context)
+        return super().plan_partition(context)
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
