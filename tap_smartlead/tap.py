@@ -543,8 +543,10 @@ def main() -> None:
 
 
 def _fail(message: str) -> None:
+    # Workers stop spending the account's budget, and the sync's closing progress line comes
+    # before the error line: the error is the last word.
+    close_runtimes()
     sys.stderr.write(f"tap-smartlead: error: {redact(' '.join(message.split()))}\n")
-    close_runtimes()  # workers stop spending the account's budget
     sys.stdout.flush()
     sys.stderr.flush()
     # Not sys.exit: it would join worker threads still in a request (up to its timeout).
