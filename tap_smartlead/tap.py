@@ -486,10 +486,7 @@ def _drop_superseded_sdk_lines() -> None:
 
 
 def close_runtimes() -> None:
-    """Stop every tap of the process: a failed sync's closing progress line, and the workers
-    stop spending the account's budget."""
-    for tap in list(_TAPS):
-        tap.progress_stopped()
+    """The workers of every tap of the process stop spending the account's budget."""
     for runtime in list(_RUNTIMES):
         runtime.close()
 
@@ -545,6 +542,8 @@ def main() -> None:
 def _fail(message: str) -> None:
     # Workers stop spending the account's budget, and the sync's closing progress line comes
     # before the error line: the error is the last word.
+    for tap in list(_TAPS):
+        tap.progress_stopped()
     close_runtimes()
     sys.stderr.write(f"tap-smartlead: error: {redact(' '.join(message.split()))}\n")
     sys.stdout.flush()
