@@ -548,13 +548,29 @@ class SmartleadStream(HttpStream):
     # (partition_fetched).
 
     def _prefetch_partitions(self) -> Iterator[tuple[tuple[dict, Any], Any]]:
-        planned = ((context, self._plan(context)) for context in self.partitions or [])
+        contexts: Iterator[dict] = iter(self.partitions or [])
+        if self.tracks_activity:
+            ahead = ordered_map(self.runtime.executor, self._analytics_ahead, contexts,
+                                window=self.window)
+            contexts = (context for context, _ in ahead)
+        planned = ((context, self._plan(context)) for context in contexts)
         return ordered_map(
             self.runtime.executor,
             self._fetch_pair,
             planned,
             window=self.window,
         )
+
+    def _analytics_ahead(self, context: dict) -> None:
+        """On a worker, ahead of the planning: where each campaign's analytics decide whether
+        it is idle (the activity detector's fallback), the campaign's analytics, which its plan
+        asks for anyway (``before_read``); planning then finds them answered instead of asking
+        one campaign after another. HTTP only: the detector keeps the answers (under its lock)."""
+        activity = self.run.activity
+        if activity.enabled and activity.in_fallback and str(context.get("campaign_id")) not in (
+            self._gone_ids
+        ):
+            activity.analytics(context["campaign_id"])
 
     def _fetch_pair(self, planned: tuple[dict, Any]) -> Any:
         return self.fetch_planned(*planned)
