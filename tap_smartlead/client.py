@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from singer_sdk.mapper import RemoveRecordTransform
+from singer_sdk.singerlib import ActivateVersionMessage
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, REPLICATION_INCREMENTAL
 from typing_extensions import override
 
 from tap_smartlead.coercion import coerce_object, field_of, format_timestamp, parse_timestamp
@@ -23,8 +25,8 @@ from tap_smartlead.fanout import ordered_map
 from tap_smartlead.http_client import GAP, MISSING, ApiCall, HttpStream, Sentinel
 from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import EXTRA_FIELDS
+from tap_smartlead.sdk_private import VersionStampingWriter
 from tap_smartlead.tombstones import (
-    DELETED_AT,
     EMITTED_KEYS,
     gone_keys,
     keep_scope_keys,
@@ -85,10 +87,11 @@ class SmartleadStream(HttpStream):
         self._declared = frozenset(self.schema.get("properties", {}))
         self._extra_names: set[str] = set()
         self._warned_fields: set[str] = set()
+        self._versioned = False  # this sync may end with ACTIVATE_VERSION (_sync_starting)
 
     def sibling(self, kind: type[_S]) -> _S:
         """Another stream of the same tap, by class (two streams share one endpoint's answers)."""
-        stream = self._tap.streams[kind.name]
+        stream = self.tap.streams[kind.name]
         assert isinstance(stream, kind)
         return stream
 
@@ -134,61 +137,103 @@ class SmartleadStream(HttpStream):
                 self.name, type(value).__name__, name, EXTRA_FIELDS,
             )
 
-    @override
-    def _generate_record_messages(self, record: dict[str, Any]) -> Iterator[Any]:
-        """A tombstone carries no table version: a target's version swap removes it with the
-        rest of the old version (hard delete), so it never outlives a complete sync."""
-        tombstoned = record.get(DELETED_AT) is not None
-        for message in super()._generate_record_messages(record):
-            if tombstoned:
-                message.version = None
-            yield message
+    # --- the sync's start and end -------------------------------------------------------------
 
     @override
-    def _increment_stream_state(
-        self, latest_record: dict[str, Any], *, context: Context | None = None
-    ) -> None:
-        """The SDK's bookmark, never later than this run's clock: a value the API dates in the
-        future (a wrong clock, a typo) stays in its record, but would otherwise hide every
-        newer change until that date. (The SDK's own cap, the signpost, does not reach
-        partitioned streams' bookmarks.)"""
-        key = self.replication_key
-        if key and latest_record.get(key) is not None:
-            capped = capped_bookmark(latest_record[key], self.run.started_at)
-            if capped != latest_record[key]:
-                latest_record = {**latest_record, key: capped}
-        super()._increment_stream_state(latest_record, context=context)
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        # The first hook of every Stream.sync (tap_smartlead/sdk_private.py): a stream's sync
+        # starts (the SDK calls it with a context only for a parent's children: none here).
+        if context is None:
+            self._sync_starting()
+        return super().get_replication_key_signpost(context)
 
-    @override
-    def sync(self, context: Context | None = None) -> None:
-        versioned = self._sends_activate_version
-        if versioned:
+    def _sync_starting(self) -> None:
+        starting = getattr(self.tap, "stream_starting", None)
+        if starting is not None:
+            starting(self)
+        self._versioned = self._sends_activate_version
+        if self._versioned:
             # Every record of this sync carries the table version the target may activate.
-            self._stream_version = self._initialized_at // 1000
+            version = self.tap.initialized_at // 1000
+            writer = self.tap.message_writer
+            if isinstance(writer, VersionStampingWriter):
+                for alias in self._aliases():
+                    writer.versions[alias] = version
         elif self.selected and self.replication_method == REPLICATION_FULL_TABLE:
             self._log_no_activate_version(self._static_reason_for_no_version())
-        try:
-            super().sync(context)
-            if versioned:
-                # After the last record, never before: a target drops (or flags with
-                # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way
-                # must not have announced its version; nor one that did not read every
-                # partition whole (their rows, not re-sent, would go).
-                assert self._stream_version is not None
-                incomplete = self._incomplete_read()
-                if incomplete is None:
-                    self._write_activate_version_message(self._stream_version)
-                else:
-                    self._log_no_activate_version(incomplete)
-        finally:
-            if self._extra_names:
-                self.logger.info(
-                    "%s: kept fields the schema does not declare in %s: %s",
-                    self.name,
-                    EXTRA_FIELDS,
-                    ", ".join(sorted(self._extra_names)),
-                )
-                self._extra_names.clear()
+
+    def _aliases(self) -> list[str]:
+        """The stream names its records are written under (stream maps may rename or copy)."""
+        return [
+            m.stream_alias for m in self.stream_maps if not isinstance(m, RemoveRecordTransform)
+        ]
+
+    @override
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        """What Tap.sync_all calls after this stream's sync() returned (not after one that
+        raised): ACTIVATE_VERSION if the sync read its whole table, then the SDK's own."""
+        if state:  # the SDK's per-partition use: not the end of the sync
+            super().finalize_state_progress_markers(state)
+            return
+        if self._versioned:
+            # After the last record, never before: a target drops (or flags with
+            # _sdc_deleted_at) the rows of older versions, so a sync that stops half-way must
+            # not have announced its version; nor one that did not read every partition whole
+            # (their rows, not re-sent, would go).
+            incomplete = self._incomplete_read()
+            if incomplete is None:
+                version = self.tap.initialized_at // 1000
+                for alias in self._aliases():
+                    self.tap.write_message(ActivateVersionMessage(stream=alias, version=version))
+            else:
+                self._log_no_activate_version(incomplete)
+        if self._extra_names:
+            self.logger.info(
+                "%s: kept fields the schema does not declare in %s: %s",
+                self.name,
+                EXTRA_FIELDS,
+                ", ".join(sorted(self._extra_names)),
+            )
+            self._extra_names.clear()
+        self.cap_bookmarks(None, every_partition=True)
+        super().finalize_state_progress_markers(state)
+        finished = getattr(self.tap, "stream_finished", None)
+        if finished is not None:
+            finished(self)
+
+    # --- bookmarks ------------------------------------------------------------------------------
+
+    def cap_bookmarks(self, context: Context | None, *, every_partition: bool = False) -> None:
+        """The bookmark (and the progress marker that becomes it) never later than this run's
+        clock: a value the API dates in the future (a wrong clock, a typo) stays in its record,
+        but would otherwise hide every newer change until that date. (The SDK's own cap, the
+        signpost, does not reach partitioned streams' bookmarks.) Called when a partition's
+        records end, before the SDK makes its progress marker the bookmark."""
+        if not self.replication_key:
+            return
+        states = [self.get_context_state(context)]
+        if every_partition:
+            states += list(self.stream_state.get("partitions") or [])
+        clock = self.run.started_at
+        for state in states:
+            for holder in (state, state.get("progress_markers")):
+                if isinstance(holder, dict) and holder.get("replication_key_value") is not None:
+                    capped = capped_bookmark(holder["replication_key_value"], clock)
+                    if capped != holder["replication_key_value"]:
+                        holder["replication_key_value"] = capped
+                        self.state_manager.is_flushed = False
+
+    def advance_bookmark(self, record: Mapping[str, Any], context: Context | None = None) -> None:
+        """Move the bookmark as a written ``record`` would (a stream's own use: a range of days
+        read whole moves it even without a row), capped like every bookmark."""
+        key = self.replication_key
+        if not key or self.replication_method != REPLICATION_INCREMENTAL or record.get(key) is None:
+            return
+        self.state_manager.increment_state(
+            {**record, key: capped_bookmark(record[key], self.run.started_at)},
+            context=context, replication_key=key,
+        )
+        self.cap_bookmarks(context)
 
     @property
     @override
@@ -296,12 +341,16 @@ class SmartleadStream(HttpStream):
         listed = {str(cid) for cid in self.run.campaign_ids()}
         kept = [scope for scope in self.stream_state.get(EMITTED_KEYS) or {}
                 if scope not in listed]
-        campaigns = self._tap.streams["campaigns"]
+        campaigns = self.tap.streams["campaigns"]
         self._gone_ids = {scope for scope in kept if not campaigns.in_account(scope)}
         return [int(scope) if scope.isdigit() else scope for scope in sorted(self._gone_ids)]
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        yield from self._partition_rows(context)
+        self.cap_bookmarks(context)  # before the SDK finalizes the partition's state
+
+    def _partition_rows(self, context: Context | None) -> Iterator[dict[str, Any]]:
         if self.partition_kind is None or context is None:
             answers = [(call, self.fetch(call, context)) for call in self.partition_calls(context)]
             yield from self.emit_once(self.partition_records(context, answers))
@@ -469,13 +518,14 @@ class SmartleadStream(HttpStream):
             self._checkpoint()
         if self._prefetch is None:
             self._prefetch = self._prefetch_partitions()
-        for prefetched_context, payloads in self._prefetch:
+        for (prefetched_context, plan), payloads in self._prefetch:
             if prefetched_context == dict(context):
-                return payloads
+                return self.partition_fetched(prefetched_context, plan, payloads)
             break
         # Asked out of order (e.g. a single partition from the command line): fetch directly.
         self._prefetch = None
-        return self._fetch_or_gone(dict(context))
+        plan = self._plan(dict(context))
+        return self.partition_fetched(dict(context), plan, self.fetch_planned(dict(context), plan))
 
     def _checkpoint(self) -> None:
         """Emit the state (finished partitions' bookmarks) if the last one is old enough.
@@ -483,29 +533,71 @@ class SmartleadStream(HttpStream):
         The SDK would write it only at the end of the stream; a killed sync then redoes the
         whole stream (how often: RunContext.checkpoint_due).
         """
-        if self.run.checkpoint_due():
-            self._write_state_message()
+        if self.run.checkpoint_due() and not self.state_manager.is_flushed:
+            _ = self.stream_state  # the stream's entry exists in what is written
+            self.tap.state_writer.write_state(self.tap_state)
+            self.state_manager.is_flushed = True
 
-    def _prefetch_partitions(self) -> Iterator[tuple[dict, Any]]:
+    # --- a partition's requests: planned on the main thread, made on the workers --------------
+    #
+    # Planning reads and writes the state (bookmarks, activity marks, the rotation, skips) and
+    # the streams' own bookkeeping: it runs on the main thread, which also writes the records
+    # and the STATE messages, a window of partitions ahead of the one being written. The
+    # workers get the planned calls and only make the requests and parse the answers
+    # (fetch_planned); what a stream does with an answer beyond that, on the main thread again
+    # (partition_fetched).
+
+    def _prefetch_partitions(self) -> Iterator[tuple[tuple[dict, Any], Any]]:
+        contexts: Iterator[dict] = iter(self.partitions or [])
+        if self.tracks_activity:
+            ahead = ordered_map(self.runtime.executor, self._analytics_ahead, contexts,
+                                window=self.window)
+            contexts = (context for context, _ in ahead)
+        planned = ((context, self._plan(context)) for context in contexts)
         return ordered_map(
             self.runtime.executor,
-            self._fetch_or_gone,
-            iter(self.partitions or []),
+            self._fetch_pair,
+            planned,
             window=self.window,
         )
 
-    def _fetch_or_gone(self, context: dict) -> Any:
+    def _analytics_ahead(self, context: dict) -> None:
+        """On a worker, ahead of the planning: where each campaign's analytics decide whether
+        it is idle (the activity detector's fallback), the campaign's analytics, which its plan
+        asks for anyway (``before_read``); planning then finds them answered instead of asking
+        one campaign after another. HTTP only: the detector keeps the answers (under its lock)."""
+        activity = self.run.activity
+        if activity.enabled and activity.in_fallback and str(context.get("campaign_id")) not in (
+            self._gone_ids
+        ):
+            activity.analytics(context["campaign_id"])
+
+    def _fetch_pair(self, planned: tuple[dict, Any]) -> Any:
+        return self.fetch_planned(*planned)
+
+    def _plan(self, context: dict) -> Any:
         if str(context.get("campaign_id")) in self._gone_ids:
             return GONE  # deleted in Smartlead: nothing to ask, its rows leave
-        return self._fetch_partition(context)
+        return self.plan_partition(context)
 
-    def _fetch_partition(self, context: dict) -> Any:
+    def plan_partition(self, context: dict) -> Any:
+        """The main thread's plan of a partition: its calls (``partition_calls``), or a
+        ``Ready`` plan that already holds its answers."""
         if self.tracks_activity:
             # The fingerprint is taken before any of the campaign's records are read: activity
             # during the read then shows as a change on the next run, never hides behind it.
             self.run.activity.before_read(context["campaign_id"])
+        return self.partition_calls(context)
+
+    def fetch_planned(self, context: dict, plan: Any) -> Any:
+        """On a worker: the planned calls' answers (or MISSING: the parent is gone). HTTP and
+        parsing only; no state, no stream bookkeeping."""
+        if plan is GONE:
+            return GONE
+        if isinstance(plan, Ready):
+            return plan.answers
         answers = []
-        for index, call in enumerate(self.partition_calls(context)):
+        for index, call in enumerate(plan):
             if index == 0:  # only the first answer can say the parent is gone
                 payload = self.fetch_first_answer(call, context)
                 if payload is MISSING:
@@ -513,6 +605,11 @@ class SmartleadStream(HttpStream):
             else:
                 payload = self.fetch_later_answer(call, context)
             answers.append((call, payload))
+        return answers
+
+    def partition_fetched(self, context: dict, plan: Any, answers: Any) -> Any:
+        """On the main thread, as a partition's answers come to be written: by default they
+        are written as they are."""
         return answers
 
     @property
@@ -560,6 +657,13 @@ class ListedOnceStream(SmartleadStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for row in self.emit_once(self.listing()):
             yield dict(row)  # the SDK adds keys to what it is given; the listing stays clean
+
+
+class Ready:
+    """A partition's plan that already holds its answers (another stream handed them over)."""
+
+    def __init__(self, answers: Any) -> None:
+        self.answers = answers
 
 
 class PartitionUnavailable:

@@ -1,8 +1,10 @@
 """Bounded, order-preserving fan-out of requests over a shared worker pool.
 
-Workers only perform HTTP requests (through the shared rate limiter); records are produced and
-written by the caller's thread, in input order, so Singer output and bookmarks stay exactly as
-they would be in a sequential sync.
+Workers only perform HTTP requests (through the shared rate limiter) and parse the answers;
+``items`` is consumed, and records are produced and written, on the caller's thread, in input
+order, so Singer output and bookmarks stay exactly as they would be in a sequential sync. A
+partition's requests are planned there too, from the state (SmartleadStream.plan_partition):
+``func`` gets a finished plan and touches no state.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ walked one by one until a short page.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+import json
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from tap_smartlead.client import SmartleadStream
@@ -18,6 +20,25 @@ from tap_smartlead.payloads import list_payload
 # Reads of a listing that keeps changing under the read, before its partition counts as
 # incomplete (bookmark kept).
 LISTING_READS = 3
+
+
+class ReadRows:
+    """Every row of one query, read whole (all its pages) by one stream for another that reads
+    the same listing: kept on disk past ``memory`` bytes, so that memory does not grow with
+    the listing; read once."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]], *, memory: int = 1 << 20) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=memory, mode="w+b")  # noqa: SIM115
+        for row in rows:
+            self._file.write(json.dumps(row, separators=(",", ":")).encode() + b"\n")
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self._file.seek(0)
+        try:
+            for line in self._file:
+                yield json.loads(line)
+        finally:
+            self._file.close()
 
 
 def as_count(value: Any) -> int | None:
@@ -113,8 +134,12 @@ class OffsetPagedStream(SmartleadStream):
         return as_count(payload.get(self.total_key))
 
     def rows(self, context: dict | None, answers: list[tuple[ApiCall, Any]]) -> Iterator[dict]:
-        """Every row of every page of the queries answered (``emit_once`` drops repeats)."""
+        """Every row of every page of the queries answered (``emit_once`` drops repeats); a
+        query another stream already read whole (``ReadRows``) is not asked again."""
         for call, payload in answers:
+            if isinstance(payload, ReadRows):
+                yield from payload
+                continue
             for page in self.pages(context, call, payload):
                 yield from page
 

@@ -100,6 +100,7 @@ class ProgressReporter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._expected_streams = 0
+        self._finished = False
 
     # --- hooks (any thread) -----------------------------------------------------------------
 
@@ -216,10 +217,15 @@ class ProgressReporter:
             self._emit(text)
         return lines
 
-    def summary(self, outcome: str = "finished") -> str:
+    def summary(self, outcome: str = "finished", *, wait: bool = True) -> str:
         now = self._clock()
-        with self._lock:
-            streams = list(self._streams.values())
+        if self._lock.acquire(timeout=5 if wait else 0):
+            try:
+                streams = list(self._streams.values())
+            finally:
+                self._lock.release()
+        else:  # held by the interrupted main thread: the figures as they stand
+            streams = list(self._streams.copy().values())
         records = sum(s.records for s in streams)
         requests = sum(s.requests for s in streams)
         throttled = sum(s.throttled for s in streams)
@@ -247,14 +253,26 @@ class ProgressReporter:
         while not self._stop.wait(min(_TICK_SECONDS, self.interval)):
             self.poll()
 
-    def finish(self, outcome: str = "finished") -> None:
-        """Stop the thread and write the closing line (``outcome``: finished, failed...)."""
+    def finish(self, outcome: str = "finished", *, wait: bool = True) -> None:
+        """Stop the thread and write the closing line (``outcome``: finished, stopped...), once.
+
+        ``wait=False`` (a signal handler, which may have interrupted this very object's lock on
+        the main thread) neither joins the thread nor waits for the lock: the streams' last
+        lines are left out if it is held, the closing line is written all the same.
+        """
+        if self._finished:
+            return
+        self._finished = True
         self._stop.set()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        with self._lock:
-            last = self._due_lines(self._clock(), final=True) if self.interval > 0 else []
+        last: list[str] = []
+        if self._lock.acquire(timeout=5 if wait else 0):
+            try:
+                last = self._due_lines(self._clock(), final=True) if self.interval > 0 else []
+            finally:
+                self._lock.release()
         for text in last:  # every stream's last figures, then the sync's
             self._emit(text)
-        self._emit(self.summary(outcome))
+        self._emit(self.summary(outcome, wait=wait))

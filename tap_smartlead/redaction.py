@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
+from tap_smartlead.sdk_private import install_record_factory
+
 MASK = "***"
 _API_KEY_PARAM = re.compile(r"(api_key=)[^&\s'\"<>]+", re.IGNORECASE)
 # Secrets shorter than this would mask ordinary words; a key or password never is.
@@ -86,8 +88,7 @@ class _RedactingRecordFactory:
 
 def install_log_redaction() -> None:
     """Mask secrets in every log record of the process, whoever logs it."""
-    current = logging.getLogRecordFactory()
-    if not isinstance(current, _RedactingRecordFactory):
-        logging.setLogRecordFactory(_RedactingRecordFactory(current))
+    if not isinstance(logging.getLogRecordFactory(), _RedactingRecordFactory):
+        install_record_factory(_RedactingRecordFactory)
     # urllib3 logs full request lines (query string included) at DEBUG.
     logging.getLogger("urllib3").setLevel(logging.WARNING)

@@ -47,6 +47,8 @@ class SharedRuntime:
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _last_trim: float = field(init=False, default=0.0)
     _stopping: threading.Event = field(init=False, default_factory=threading.Event)
+    # Set when a request gives up: the sync stops, and the other workers' retries are not news.
+    gave_up: threading.Event = field(init=False, default_factory=threading.Event)
     _missing: set[str] = field(init=False, default_factory=set)
     # (stream, partition) -> answers that stayed missing; past GAPS_BEFORE_GIVING_UP the
     # partition's parent is taken to be gone and its remaining requests are not made.
@@ -146,6 +148,10 @@ class SharedRuntime:
     def given_up(self, stream: str, partition: Mapping[str, object]) -> bool:
         """Several answers of this partition stayed missing: its parent went away mid-read."""
         return self._gaps.get((stream, describe(partition)), 0) >= GAPS_BEFORE_GIVING_UP
+
+    def starting(self) -> None:
+        """A sync begins (one per tap): no request has given up yet."""
+        self.gave_up.clear()
 
     def pause(self, seconds: float) -> None:
         """Sleep, unless the run is stopping (then at once SyncStopped)."""

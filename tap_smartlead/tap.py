@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import traceback
 import weakref
 from functools import cached_property
@@ -18,20 +20,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.plugin_base import JSONSchemaValidator, _format_validation_error
+from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.descriptions import describe
 from tap_smartlead.errors import SmartleadError
-from tap_smartlead.http_client import sync_starting
 from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
 from tap_smartlead.run import RunContext, default_start_date, ids_of
 from tap_smartlead.runtime import SharedRuntime
+from tap_smartlead.sdk_private import VersionStampingWriter, exit_now
 from tap_smartlead.streams.account import ClientsStream, LeadCategoriesStream
 from tap_smartlead.streams.analytics import (
     AccountDailyStatsBySendDateStream,
@@ -99,6 +101,7 @@ STREAM_TYPES: list[type[Stream]] = [
 
 _S = TypeVar("_S", bound=Stream)
 _RUNTIMES: weakref.WeakSet[SharedRuntime] = weakref.WeakSet()
+_TAPS: weakref.WeakSet[TapSmartlead] = weakref.WeakSet()
 
 
 class TapSmartlead(Tap):
@@ -253,20 +256,32 @@ class TapSmartlead(Tap):
         ),
     ).to_dict()
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        # The SDK's own check, without its lines: it logs a warning (and, raising, each error
-        # and a summary on lines of their own); a config problem is one line from main().
-        schema = self.config_jsonschema
-        self.append_builtin_config(schema)
-        errors = [
-            readable(_format_validation_error(error))
-            for error in JSONSchemaValidator(schema).iter_errors(self._config)
-        ]
-        errors += settings_problems(self._config)
-        if errors and raise_errors:
-            raise ConfigProblem(" ".join(errors))
-        return errors
+    # Writes every message; stamps full-table records with their table version
+    # (tap_smartlead/sdk_private.py says why the tap's writer, not the stream, does it).
+    message_writer_class = VersionStampingWriter
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The SDK's own config check raises with its errors as a list (its command line logs
+        # each on a line of its own, then a summary); a config problem is one line from
+        # main(), naming every problem, the schema's and the ones a schema cannot express.
+        validate = kwargs.get("validate_config", True)
+        _drop_superseded_sdk_lines()
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError as exc:
+            problems = [readable(error) for error in exc.errors]
+            raise ConfigProblem(" ".join(problems + settings_problems(self.config))) from None
+        if validate:
+            problems = settings_problems(self.config)
+            if problems:
+                raise ConfigProblem(" ".join(problems))
+        _TAPS.add(self)
+        self._sync_started = False
+        self._streams_finished: set[str] = set()
+        if threading.current_thread() is threading.main_thread():
+            # In place of the SDK's handler (which writes the state and exits 0).
+            signal.signal(signal.SIGINT, self.stopped_by_signal)
+            signal.signal(signal.SIGTERM, self.stopped_by_signal)
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -296,18 +311,27 @@ class TapSmartlead(Tap):
         interval = int(self.config["progress_interval_seconds"])
         return ProgressReporter(interval, emit=self.logger.info)
 
-    @override
-    def sync_all(self) -> None:
-        sync_starting()
-        _drop_superseded_error_lines()
+    def stream_starting(self, stream: Stream) -> None:
+        """A stream's sync begins (SmartleadStream's first hook of it): the first one starts
+        the progress lines, counting the streams this sync will run."""
+        if self._sync_started:
+            return
+        self._sync_started = True
+        self.runtime.starting()
         self.progress.expect_streams(sum(1 for s in self.streams.values() if s.selected))
         self.progress.start()
-        try:
-            super().sync_all()
-        except BaseException:
+
+    def progress_stopped(self) -> None:
+        """The sync ended in an error: its closing line says so (once)."""
+        if self._sync_started:
             self.progress.finish("stopped")
-            raise
-        self.progress.finish("finished")
+
+    def stream_finished(self, stream: Stream) -> None:
+        """A stream's sync ended well; after the last selected one, the closing line."""
+        self._streams_finished.add(stream.name)
+        selected = {name for name, s in self.streams.items() if s.selected}
+        if self._sync_started and selected <= self._streams_finished:
+            self.progress.finish("finished")
 
     @cached_property
     def run(self) -> RunContext:
@@ -343,22 +367,27 @@ class TapSmartlead(Tap):
         assert isinstance(stream, kind)
         return stream
 
-    @override
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        # The SDK writes the state and exits 0; an interrupted sync must not look successful.
-        # Nor wait: a normal exit joins every worker thread, and a worker may be in a request
-        # or waiting out a Retry-After for minutes. The workers are told to stop (no request
-        # starts any more), the state written holds what was emitted (a partition's bookmark
-        # moves only once all its records are written), and the process ends at once.
+    def stopped_by_signal(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: the state written, and the process ends at once with 128+signum.
+
+        The SDK's handler writes the state and exits 0; an interrupted sync must not look
+        successful. Nor wait: a normal exit joins every worker thread, and a worker may be in a
+        request or waiting out a Retry-After for minutes. The state written holds what was
+        emitted (a partition's bookmark moves only once all its records are written).
+
+        A signal handler runs on the main thread between two of its instructions, possibly
+        inside a lock: this takes none that the main thread or a worker may hold (no runtime,
+        limiter or connection-pool lock, the progress lock only if free), and stops nothing:
+        the process ends right after, its workers with it.
+        """
         self.logger.warning("Stopped by signal %d; writing the last state.", signum)
         try:
-            close_runtimes()
-            self._state_writer.write_state(self.state)
-            self.progress.finish("stopped")
+            self.state_writer.write_state(self.state)
+            self.progress.finish("stopped", wait=False)
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
-            os._exit(128 + signum)
+            exit_now(128 + signum)
 
 
 class ConfigProblem(SmartleadError):
@@ -425,6 +454,9 @@ class _SupersededSdkLines(logging.Filter):
     is only the stream that was running (the campaign list is read for every stream, so a bad
     key or URL surfaced as an error "while syncing 'account_daily_stats'").
 
+    Also drops the SDK's "Config validation failed" warning: --discover runs without
+    validating, and its config problems are main()'s one line when a sync runs.
+
     Also drops the SDK's "Stream is assumed to be unsorted, progress is not resumable if
     interrupted", logged every run for the daily analytics streams: they are unsorted on
     purpose (each run re-reads the look-back days before the bookmark), their bookmark is the
@@ -436,7 +468,7 @@ class _SupersededSdkLines(logging.Filter):
     @override
     def filter(self, record: logging.LogRecord) -> bool:
         message = str(record.msg)
-        if message.startswith("Stream is assumed to be unsorted"):
+        if message.startswith(("Stream is assumed to be unsorted", "Config validation failed")):
             return False
         if not message.startswith("An unhandled error occurred while syncing"):
             return True
@@ -444,14 +476,17 @@ class _SupersededSdkLines(logging.Filter):
         return not isinstance(sys.exc_info()[1], SmartleadError)
 
 
-def _drop_superseded_error_lines() -> None:
+def _drop_superseded_sdk_lines() -> None:
+    # The handlers (the SDK's command line sets them up before the tap exists) and the tap's
+    # own logger, which logs the config summary before any handler sees it.
     handlers = [*logging.getLogger().handlers, *logging.getLogger("tap-smartlead").handlers]
-    for handler in handlers:
-        if not any(isinstance(f, _SupersededSdkLines) for f in handler.filters):
-            handler.addFilter(_SupersededSdkLines())
+    for owner in [*handlers, logging.getLogger("tap-smartlead")]:
+        if not any(isinstance(f, _SupersededSdkLines) for f in owner.filters):
+            owner.addFilter(_SupersededSdkLines())
 
 
 def close_runtimes() -> None:
+    """The workers of every tap of the process stop spending the account's budget."""
     for runtime in list(_RUNTIMES):
         runtime.close()
 
@@ -505,9 +540,13 @@ def main() -> None:
 
 
 def _fail(message: str) -> None:
+    # Workers stop spending the account's budget, and the sync's closing progress line comes
+    # before the error line: the error is the last word.
+    for tap in list(_TAPS):
+        tap.progress_stopped()
+    close_runtimes()
     sys.stderr.write(f"tap-smartlead: error: {redact(' '.join(message.split()))}\n")
-    close_runtimes()  # workers stop spending the account's budget
     sys.stdout.flush()
     sys.stderr.flush()
     # Not sys.exit: it would join worker threads still in a request (up to its timeout).
-    os._exit(1)
+    exit_now(1)

@@ -239,12 +239,12 @@ class DailyAnalyticsStream(RouteLimitedStream):
                 yield from self._day_tombstones(call, rows)
             # Every row up to the range's last day is written: the bookmark may move there
             # even when that day had none (a quiet day is not re-read the next run).
-            self._increment_stream_state(
+            self.advance_bookmark(
                 {self.replication_key: call.params["end_date"]}, context=None
             )
             self.progress.partition_done(self.name)
         # The days left out had no activity: nothing to write, and the bookmark may pass them.
-        self._increment_stream_state({self.replication_key: self.today().isoformat()}, context=None)
+        self.advance_bookmark({self.replication_key: self.today().isoformat()}, context=None)
 
     @property
     def tombstones_by_day(self) -> bool:
@@ -585,8 +585,8 @@ class CampaignMailboxStatisticsStream(OffsetPagedStream, RouteLimitedStream):
             )
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
+    def fetch_planned(self, context: dict, plan: Any) -> Any:
         try:
-            return super()._fetch_partition(context)
+            return super().fetch_planned(context, plan)
         except REFUSED as exc:
             return PartitionUnavailable(exc)

@@ -333,11 +333,17 @@ class CampaignAnalyticsStream(CampaignChildStream):
         return self.fetch_first_answer(self.call(context), context)
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
+    def plan_partition(self, context: dict) -> Any:
         if self.skips_partition(context, refresh_only=False):
             return []
+        return [self.call(context)]
+
+    @override
+    def fetch_planned(self, context: dict, plan: Any) -> Any:
+        if not isinstance(plan, list) or not plan:
+            return super().fetch_planned(context, plan)
         payload = self.run.activity.analytics(context["campaign_id"])
-        return MISSING if payload is MISSING else [(self.call(context), payload)]
+        return MISSING if payload is MISSING else [(plan[0], payload)]
 
 
 class CampaignAnalyticsByDateStream(CampaignChildStream):

@@ -17,9 +17,10 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from tap_smartlead.client import Ready
 from tap_smartlead.coercion import format_timestamp, parse_timestamp
 from tap_smartlead.http_client import GAP, ApiCall
-from tap_smartlead.paging import OffsetPagedStream
+from tap_smartlead.paging import OffsetPagedStream, ReadRows
 from tap_smartlead.payloads import list_payload, object_payload
 from tap_smartlead.schemas import (
     ADDRESSES,
@@ -117,6 +118,18 @@ class CampaignLeadsStream(PagedCampaignStream):
         self._checked_at: dict[Any, str] = {}
         # campaign -> the queries whose leads lead_message_history takes as its active leads
         self._shared_with_history: dict[Any, list[ApiCall]] = {}
+
+    @override
+    def plan_partition(self, context: dict) -> Any:
+        handed = self.runtime.take(LEAD_ROWS, context["campaign_id"])
+        if handed is not None:  # lead_message_history synced first and read this plan for us
+            return Ready(handed)
+        return super().plan_partition(context)
+
+    def shared_with_history(self, campaign_id: Any) -> list[ApiCall] | None:
+        """The queries of this campaign's plan that also list lead_message_history's active
+        leads (None: the plan has none of them)."""
+        return self._shared_with_history.get(campaign_id)
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -314,6 +327,9 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         super().__init__(*args, **kwargs)
         # campaign -> its active leads, as campaign_leads' queries listed them in this run
         self._handed_over: dict[Any, list[Any]] = {}
+        # campaign -> the queries of campaign_leads' plan that list this stream's active leads
+        # (read here for campaign_leads, which syncs later: plan_for_leads)
+        self._reading_for_leads: dict[Any, list[ApiCall]] = {}
 
     @cached_property
     def thread_reader(self) -> ThreadReader:
@@ -343,13 +359,16 @@ class LeadMessageHistoryStream(PagedCampaignStream):
         )
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
+    def plan_partition(self, context: dict) -> Any:
         self.run.activity.before_read(context["campaign_id"])  # the digest before any read
+        reading = self.plan_for_leads(context)
+        if reading is not None:
+            return reading
         handed = self.runtime.take(ACTIVE_LEADS, context["campaign_id"])
         if isinstance(handed, list):  # campaign_leads' queries listed them: none of our own
             self._handed_over[context["campaign_id"]] = handed
             return []
-        return super()._fetch_partition(context)
+        return super().plan_partition(context)
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -373,10 +392,47 @@ class LeadMessageHistoryStream(PagedCampaignStream):
             return []  # no message was sent or received since the last read
         return calls
 
+    def plan_for_leads(self, context: dict) -> list[ApiCall] | None:
+        """campaign_leads' plan of this campaign, when it syncs after this stream and its plan
+        holds this stream's active leads (one query for both, whichever syncs first): its
+        answers are read here and handed over to it whole (``read_for_leads``)."""
+        campaign_id = context["campaign_id"]
+        leads = self.sibling(CampaignLeadsStream)
+        if not (leads.selected and self.runtime.will_take(LEAD_ROWS, campaign_id)
+                and self.runtime.will_take(ACTIVE_LEADS, campaign_id)):
+            return None  # not selected, or it planned this campaign already
+        calls = leads.partition_calls(context)
+        shared = leads.shared_with_history(campaign_id)
+        if not shared:
+            return None  # it skips the campaign, or this stream does: each plans its own
+        self.runtime.take(ACTIVE_LEADS, campaign_id)  # nothing to hand over later
+        self._reading_for_leads[campaign_id] = shared
+        return calls
+
+    def read_for_leads(
+        self, context: dict, answers: list[tuple[ApiCall, Any]], shared: list[ApiCall]
+    ) -> list[Any]:
+        """Every row of campaign_leads' queries (all pages), kept for it (on disk past a size),
+        and this stream's active leads among them; handed over only when complete."""
+        active: dict[Any, None] = {}
+        read = []
+        for call, payload in answers:
+            rows = self.rows(context, [(call, payload)])
+            if call in shared:
+                rows = _noting_leads(rows, active)
+            read.append((call, ReadRows(rows)))
+        if not self._gaps:  # with a page missing, campaign_leads asks for itself
+            self.runtime.offer(LEAD_ROWS, context["campaign_id"], read)
+        return list(active)
+
     def active_lead_ids(self, context: dict, answers: list[tuple[ApiCall, Any]]) -> Iterator[Any]:
         handed = self._handed_over.pop(context["campaign_id"], None)
         if handed is not None:
             yield from handed
+            return
+        shared = self._reading_for_leads.pop(context["campaign_id"], None)
+        if shared is not None:
+            yield from self.read_for_leads(context, answers, shared)
             return
         # Once each, though the event and the sent queries (and a listing read again) overlap.
         yield from dict.fromkeys(lead_ids(self.rows(context, answers)))
@@ -487,6 +543,15 @@ def address_list(value: Any) -> list[str] | None:
 
 # campaign_leads -> lead_message_history: the active leads its queries listed (runtime.offer).
 ACTIVE_LEADS = "active_leads"
+# lead_message_history -> campaign_leads, when history syncs first: campaign_leads' queries,
+# read whole (ReadRows), so that neither order asks them twice.
+LEAD_ROWS = "lead_rows"
+
+
+def _noting_leads(rows: Iterable[dict[str, Any]], active: dict[Any, None]) -> Iterator[dict]:
+    for row in rows:
+        active.update(dict.fromkeys(lead_ids([row])))
+        yield row
 
 
 def lead_ids(rows: Iterable[dict[str, Any]]) -> Iterator[Any]:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_smartlead.client import ListedOnceStream, SmartleadStream
+from tap_smartlead.client import ListedOnceStream, Ready, SmartleadStream
 from tap_smartlead.http_client import ApiCall
 from tap_smartlead.paging import OffsetPagedStream
 from tap_smartlead.payloads import list_payload, object_payload
@@ -85,14 +85,17 @@ class SharedWarmupReport(SmartleadStream):
     other: ClassVar[str]
 
     @override
-    def _fetch_partition(self, context: dict) -> Any:
-        key = context["email_account_id"]
-        handed = self.runtime.take(f"{self.path} for {self.name}", key)
+    def plan_partition(self, context: dict) -> Any:
+        handed = self.runtime.take(f"{self.path} for {self.name}", context["email_account_id"])
         if handed is not None:
-            return handed
-        answers = super()._fetch_partition(context)
-        other = self._tap.streams.get(self.other)
-        if other is not None and other.selected:
+            return Ready(handed)
+        return super().plan_partition(context)
+
+    @override
+    def partition_fetched(self, context: dict, plan: Any, answers: Any) -> Any:
+        other = self.tap.streams.get(self.other)
+        if not isinstance(plan, Ready) and other is not None and other.selected:
+            key = context["email_account_id"]
             self.runtime.offer(f"{self.path} for {self.other}", key, answers)
         return answers
 

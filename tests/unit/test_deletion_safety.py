@@ -37,10 +37,13 @@ def make_tap(**config: Any) -> TapSmartlead:
 
 
 def sync_stream(tap: TapSmartlead, name: str) -> list[dict[str, Any]]:
-    """Sync one stream as the tap does; the Singer messages it wrote."""
+    """Sync one stream as the tap does (Tap.sync_all: sync, then finalize its state); the
+    Singer messages it wrote."""
     out = io.StringIO()
     with redirect_stdout(out):
-        tap.streams[name].sync()
+        stream = tap.streams[name]
+        stream.sync()
+        stream.finalize_state_progress_markers()
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 

@@ -5,7 +5,11 @@ expected value is written out by hand (1714521600 is 2024-05-01T00:00:00Z)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import logging
+import re
+from contextlib import redirect_stdout
 
 import pytest
 
@@ -138,14 +142,33 @@ def test_no_bookmark_passes_the_run_clock(bookmark, kept):
     assert capped_bookmark(bookmark, CLOCK) == kept
 
 
-def test_a_future_value_stays_in_the_record_but_not_in_the_state(tap):
-    stream = tap.streams["campaign_statistics"]
-    clock = tap.run.started_at
+def test_a_future_value_stays_in_the_record_but_not_in_the_state(requests_mock):
+    # A real sync of one partition: the SDK moves the progress marker with the record's value,
+    # the tap caps it when the partition's records end, before it becomes the bookmark.
+    base = "http://smartlead.test/api/v1"
+    tap = TapSmartlead(config={"api_key": "unit-test-key-777", "base_url": base,
+                               "max_concurrency": 1, "start_date": "2026-01-01",
+                               "skip_idle_campaigns": False})
     future = "2099-01-01T00:00:00.000000+00:00"
-    context = {"campaign_id": 7}
-    record = stream.post_process({"stats_id": "s-1", "campaign_id": 7, "sent_time": future})
-    stream._increment_stream_state(record, context=context)
-    assert record["sent_time"] == future
-    state = stream.get_context_state(context)
-    marker = state.get("progress_markers", state)
-    assert parse_timestamp(marker["replication_key_value"]) <= clock
+    requests_mock.get(f"{base}/campaigns", json=[{"id": 7, "name": "c", "status": "ACTIVE"}])
+    requests_mock.get(re.compile(rf"{re.escape(base)}/campaigns/7/analytics\b"),
+                      json={"id": 7, "sent_count": "1"})
+    requests_mock.get(re.compile(rf"{re.escape(base)}/campaigns/7/statistics\b"), json={
+        "data": [{"stats_id": "s-1", "lead_email": "a@b.test", "sent_time": future}],
+        "total_stats": 1})
+    stream = tap.streams["campaign_statistics"]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        stream.sync()
+        stream.finalize_state_progress_markers()
+    messages = [json.loads(line) for line in out.getvalue().splitlines()]
+    sent = [m["record"]["sent_time"] for m in messages if m["type"] == "RECORD"]
+    assert [parse_timestamp(value) for value in sent] == [parse_timestamp(future)]
+    states = [m["value"] for m in messages if m["type"] == "STATE"]
+    partitions = states[-1]["bookmarks"]["campaign_statistics"]["partitions"]
+    bookmark = parse_timestamp(partitions[0]["replication_key_value"])
+    assert bookmark is not None and bookmark <= tap.run.started_at
+    for state in states:  # no STATE ever holds the future value as a bookmark
+        for partition in state["bookmarks"].get("campaign_statistics", {}).get("partitions", []):
+            value = partition.get("replication_key_value")
+            assert value is None or parse_timestamp(value) <= tap.run.started_at
