@@ -52,7 +52,8 @@ select
   unsubscribe_text,
   enable_ai_esp_matching,
   send_as_plain_text,
-  follow_up_percentage,
+  -- The share of the daily sending given to follow-ups, a fraction (the API's percent / 100).
+  follow_up_percentage / 100 as follow_up_share,
   extra_fields,
   extracted_at,
   source_relation
