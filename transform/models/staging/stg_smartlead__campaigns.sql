@@ -35,7 +35,7 @@ select
   created_at,
   updated_at,
   track_settings,
-  -- What the campaign does not track (the seed spells DONT_TRACK_EMAIL_OPEN, the live API
+  -- What the campaign does not track (the older API reference spells DONT_TRACK_EMAIL_OPEN, the live API
   -- DONT_EMAIL_OPEN): its opens or clicks are not recorded, so their counts and rates are
   -- NULL in the marts, not 0.
   not (coalesce(track_settings_text, '') like '%DONT_TRACK_EMAIL_OPEN%'
