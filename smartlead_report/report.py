@@ -9,6 +9,8 @@ import datetime as dt
 import decimal
 import html
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +56,10 @@ MART_QUERIES: dict[str, str] = {
 CHARTS = ("headline", "replies_per_day", "step_variant_funnel", "mailbox_health",
           "mailbox_bounce_rate", "client_performance")
 HEADLINE_DAYS = 30  # the headline compares the last 30 days with the 30 before
-MAILBOX_DAYS = 14  # the mailbox chart shows the last two weeks: warmup stats cover 7 days
+MAILBOX_DAYS = 14  # the mailbox chart shows the last two weeks of campaign sends
+WARMUP_API_DAYS = 7  # the API's warmup stats cover its last 7 days
 FUNNEL_STAGES = ("sent", "opened", "clicked", "replied")
+NOT_TRACKED = "not tracked"
 
 
 @dataclass(frozen=True)
@@ -118,28 +122,64 @@ def read_marts_postgres(conninfo: str, schema: str = "smartlead_marts") -> Marts
 
 # -- chart data: what each chart draws, row by row ---------------------------------------------
 
+# Characters the charts' font (vl-convert's Liberation Sans, DejaVu as fallback) has no glyph
+# for draw as a box: emoji and pictographs (symbols from U+2300 on), their modifiers and
+# joiners, private-use and unassigned code points. Drawn labels leave them out ("Founders 🚀
+# intro" draws as "Founders intro"); the rows keep the name as it is (campaign_name, tooltips).
+_JOINERS = {"\u200d", "\u20e3", "\ufe0e", "\ufe0f"}
+
+
+def _drawable_char(char: str) -> bool:
+    category = unicodedata.category(char)
+    if char in _JOINERS or category in ("Cs", "Co", "Cn"):
+        return False
+    if category in ("So", "Sk") and ord(char) >= 0x2300:
+        return False
+    return not 0x1F000 <= ord(char) <= 0x1FFFF and not 0xE0000 <= ord(char) <= 0xE007F
+
+
+def drawable(text: str) -> str:
+    """``text`` without the characters the charts' font cannot draw (spaces tidied)."""
+    kept = "".join(char for char in text if _drawable_char(char))
+    return re.sub(r"\s+", " ", kept).strip() or text.encode("ascii", "replace").decode()
+
+
+def _period(days: Sequence[str]) -> str:
+    """"2026-09-07 to 2026-12-06" (ISO days), or "no days"."""
+    return f"{min(days)} to {max(days)}" if days else "no days"
+
+
+def _campaign(r: Row) -> tuple[str, str]:
+    name = r["campaign_name"] or str(r["campaign_id"])
+    return drawable(name), name
+
 
 def replies_rows(marts: Marts) -> list[Row]:
     """Replies per campaign per day, days with at least one reply."""
     return sorted(
-        ({"date": r["activity_date"], "campaign": r["campaign_name"] or str(r["campaign_id"]),
-          "replies": r["reply_count"]}
+        ({"date": r["activity_date"], "campaign": _campaign(r)[0],
+          "campaign_name": _campaign(r)[1], "replies": r["reply_count"]}
          for r in marts.campaign_performance_daily if r["reply_count"]),
         key=lambda r: (r["date"], r["campaign"]),
     )
 
 
 def funnel_rows(marts: Marts) -> list[Row]:
-    """Per campaign, step and variant: emails sent, opened, clicked and replied to."""
+    """Per campaign, step and variant: emails sent, opened, clicked and replied to. A stage
+    the campaign does not track (NULL in the mart) is a row with ``emails`` None and the note
+    "not tracked", drawn as that text where its bar would be."""
     rows = []
     for r in marts.step_variant_performance:
-        step = f"step {r['seq_number']} · {r['variant_label'] or r['variant_id'] or '-'}"
+        # The mart's variant_label is "-" on a step without variants: "step 2", not "step 2 · -".
+        variant = r["variant_label"] if r["variant_label"] not in (None, "", "-") else (
+            r["variant_id"])
+        step = f"step {r['seq_number']}" + (f" · {variant}" if variant else "")
         counts = (r["sent_count"], r["opened_count"], r["clicked_count"], r["replied_count"])
+        campaign, name = _campaign(r)
         for order, (stage, count) in enumerate(zip(FUNNEL_STAGES, counts, strict=True)):
-            if count is None:  # opens or clicks of a campaign that does not track them
-                continue
-            rows.append({"campaign": r["campaign_name"] or str(r["campaign_id"]), "step": step,
-                         "stage": stage, "order": order, "emails": count})
+            rows.append({"campaign": campaign, "campaign_name": name, "step": step,
+                         "stage": stage, "order": order, "emails": count,
+                         "note": NOT_TRACKED if count is None else None})
     return sorted(rows, key=lambda r: (r["campaign"], r["step"], r["order"]))
 
 
@@ -213,15 +253,26 @@ def mailbox_bounce_rows(marts: Marts) -> list[Row]:
             "mailbox": r["from_email"], "domain": r["sending_domain"], "sent": 0, "bounced": 0})
         entry["sent"] += r["sent_count"] or 0
         entry["bounced"] += r["bounced_count"] or 0
-    rows = [{**e, "bounce_rate": _share(e["bounced"], e["sent"])} for e in per.values()
+    rows = [{**e, "bounce_rate": _share(e["bounced"], e["sent"]),
+             "label": f"{e['mailbox']} ({e['sent']:,} sent)"} for e in per.values()
             if e["sent"]]
     return sorted(rows, key=lambda r: r["mailbox"])
+
+
+def mailboxes_without_sends(marts: Marts) -> list[str]:
+    """The account's mailboxes (in either mailbox mart) that sent nothing in the bounce
+    chart's period: no rate to draw, named under the chart instead."""
+    sent = {r["mailbox"] for r in mailbox_bounce_rows(marts)}
+    known = {r["from_email"] for r in marts.mailbox_deliverability_daily if r["from_email"]}
+    known |= {r["from_email"] for r in marts.mailbox_health_daily if r["from_email"]}
+    return sorted(known - sent)
 
 
 def client_rows(marts: Marts) -> list[Row]:
     """Per client and day: emails sent and replies (by event date)."""
     return sorted(
-        ({"client": r["client_name"] or str(r["client_id"]), "date": r["activity_date"],
+        ({"client": drawable(r["client_name"] or str(r["client_id"])),
+          "client_name": r["client_name"] or str(r["client_id"]), "date": r["activity_date"],
           "sent": r["sent_count"] or 0, "replies": r["replied_count"] or 0,
           "positive_replies": r["positive_replied_count"] or 0}
          for r in marts.client_performance_daily),
@@ -232,24 +283,51 @@ def client_rows(marts: Marts) -> list[Row]:
 # -- charts -------------------------------------------------------------------------------------
 
 
+def mailbox_title(marts: Marts) -> alt.Title:
+    """The mailbox chart's title: its days, and the days of them that have warmup stats (the
+    API shows the last WARMUP_API_DAYS; older ones only where earlier syncs kept them)."""
+    rows = mailbox_rows(marts)
+    days = sorted({r["date"] for r in rows})
+    warmup = sorted({r["date"] for r in rows if r["group"] == "warmup" and r["emails"]})
+    return alt.Title(
+        f"Mailbox health, {_period(days)} ({len(days)} days)",
+        subtitle=f"Campaign sends per day; warmup inbox vs spam on the {len(warmup)} of those "
+                 f"days with warmup stats (the API reports its last {WARMUP_API_DAYS} days; "
+                 "older ones only where earlier syncs kept them).")
+
+
 def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
-    replies = alt.Chart(alt.Data(values=replies_rows(marts)), title="Replies per day").mark_bar(
-    ).encode(
+    reply_days = [r["activity_date"] for r in marts.campaign_performance_daily]
+    replies = alt.Chart(alt.Data(values=replies_rows(marts)), title=(
+        f"Replies per day, {_period(reply_days)}: reply emails received, by campaign"
+    )).mark_bar().encode(
         x=alt.X("date:T", timeUnit="utcyearmonthdate", title="day (UTC)"),
         y=alt.Y("sum(replies):Q", title="replies", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("campaign:N", title="campaign", legend=alt.Legend(labelLimit=400)),
-        tooltip=["date:N", "campaign:N", "replies:Q"],
+        tooltip=["date:N", "campaign_name:N", "replies:Q"],
     ).properties(width=720, height=240)
 
-    funnel = alt.Chart(alt.Data(values=funnel_rows(marts))).mark_bar().encode(
+    send_days = [r["activity_date"] for r in marts.campaign_performance_daily
+                 if r.get("sent_count")]
+    funnel_base = alt.Chart().encode(
         x=alt.X("step:N", title=None),
         xOffset=alt.XOffset("stage:N", sort=list(FUNNEL_STAGES)),
+    )
+    funnel_bars = funnel_base.mark_bar().encode(
         y=alt.Y("emails:Q", title="emails"),
         color=alt.Color("stage:N", sort=list(FUNNEL_STAGES), title="stage"),
-        tooltip=["campaign:N", "step:N", "stage:N", "emails:Q"],
-    ).properties(width=220, height=180).facet(
+        tooltip=["campaign_name:N", "step:N", "stage:N", "emails:Q"],
+    ).transform_filter("datum.note == null")
+    funnel_notes = funnel_base.mark_text(
+        angle=270, align="left", baseline="middle", dx=4, fontSize=9, color="#666",
+    ).encode(y=alt.datum(0), text="note:N").transform_filter("datum.note != null")
+    funnel = alt.layer(funnel_bars, funnel_notes, data=alt.Data(values=funnel_rows(marts))
+                       ).properties(width=220, height=180).facet(
         facet=alt.Facet("campaign:N", title=None), columns=3,
-        title="Step and variant funnel: emails sent, opened, clicked, replied to",
+        title=alt.Title(
+            f"Step and variant funnel, emails sent {_period(send_days)}",
+            subtitle=f"Of each step's sends, how many were opened, clicked, replied to. "
+                     f"\"{NOT_TRACKED}\": the campaign does not record opens or clicks."),
     ).resolve_scale(x="independent", xOffset="independent")
 
     colors = alt.Scale(domain=["warmup inbox", "warmup spam", "campaign sends"],
@@ -261,8 +339,7 @@ def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
         color=alt.Color("kind:N", scale=colors, title=None),
         tooltip=["mailbox:N", "date:N", "kind:N", "emails:Q"],
     ).properties(width=330, height=140).facet(
-        facet=alt.Facet("mailbox:N", title=None), columns=2,
-        title=f"Mailbox health, last {MAILBOX_DAYS} days: warmup inbox vs spam, campaign sends",
+        facet=alt.Facet("mailbox:N", title=None), columns=2, title=mailbox_title(marts),
     )
     tiles = [{**r, "value": _headline_text(r["metric"], r["last_30_days"]),
               "before": "30 days before: " + _headline_text(r["metric"], r["previous_30_days"])}
@@ -274,24 +351,37 @@ def build_charts(marts: Marts) -> dict[str, alt.TopLevelMixin]:
     headline = alt.layer(
         base.mark_text(fontSize=30, fontWeight="bold", dy=-10).encode(text="value:N"),
         base.mark_text(fontSize=12, dy=22, color="#666").encode(text="before:N"),
-    ).properties(width=900, height=90, title=(
+    ).properties(width=900, height=90, title=alt.Title(
         "Last 30 days (by send date) against the 30 before, through "
-        + (tiles[0]["through"] if tiles else "-")))
+        + (tiles[0]["through"] if tiles else "-"),
+        subtitle="Rates are over the emails sent in the period: replies, positive replies "
+                 "and bounces of those emails, whenever they came."))
 
-    bounce = alt.Chart(alt.Data(values=mailbox_bounce_rows(marts))).mark_bar().encode(
-        y=alt.Y("mailbox:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
-        x=alt.X("bounce_rate:Q", title="bounce rate", axis=alt.Axis(format="%")),
+    bounce_rows = mailbox_bounce_rows(marts)
+    bounce_days = [r["activity_date"] for r in marts.mailbox_deliverability_daily]
+    silent = mailboxes_without_sends(marts)
+    bounce = alt.Chart(alt.Data(values=bounce_rows)).mark_bar().encode(
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
+        x=alt.X("bounce_rate:Q", title="bounce rate: bounces over emails sent",
+                axis=alt.Axis(format="%")),
         color=alt.Color("domain:N", title="sending domain"),
         tooltip=["mailbox:N", "domain:N", "sent:Q", "bounced:Q",
                  alt.Tooltip("bounce_rate:Q", format=".1%")],
-    ).properties(width=600, title="Deliverability: bounce rate per sending mailbox")
+    ).properties(width=600, title=alt.Title(
+        f"Deliverability: bounce rate per sending mailbox, {_period(bounce_days)}",
+        subtitle=[f"Bounces over emails sent in the period, {sum(r['sent'] for r in bounce_rows):,}"
+                  " emails in all (each mailbox's sends beside it)."]
+        + ([f"Not drawn, no email sent in the period: {', '.join(silent)}."] if silent
+           else [])))
 
+    client_days = [r["date"] for r in client_rows(marts)]
     clients = alt.Chart(alt.Data(values=client_rows(marts))).mark_bar().encode(
         x=alt.X("date:T", timeUnit="utcyearmonthdate", title="day"),
         y=alt.Y("sum(sent):Q", title="emails sent"),
         color=alt.Color("client:N", title="client", legend=alt.Legend(labelLimit=400)),
-        tooltip=["date:N", "client:N", "sent:Q", "replies:Q", "positive_replies:Q"],
-    ).properties(width=720, height=200, title="Clients: emails sent per day")
+        tooltip=["date:N", "client_name:N", "sent:Q", "replies:Q", "positive_replies:Q"],
+    ).properties(width=720, height=200,
+                 title=f"Clients: emails sent per day, {_period(client_days)}")
     return {"headline": headline, "replies_per_day": replies, "step_variant_funnel": funnel,
             "mailbox_health": mailboxes, "mailbox_bounce_rate": bounce,
             "client_performance": clients}

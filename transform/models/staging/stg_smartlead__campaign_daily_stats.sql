@@ -1,5 +1,6 @@
--- Each campaign's figures per day with activity (by event date); rates in percent. Opens of a
--- campaign that does not track them are NULL: the API counts them anyway (open_rate up to 300%).
+-- Each campaign's figures per day with activity (by event date); rates as fractions (the API's
+-- percent / 100). Opens of a campaign that does not track them are NULL: the API counts them
+-- anyway (an open_rate up to 3.0).
 with stats as (
 {{ smartlead_staging('campaign_daily_stats', keys=['campaign_id', 'activity_date'], columns=[
     ['campaign_id', 'id'],
@@ -33,10 +34,10 @@ select
   stats.unique_lead_count,
   case when coalesce(campaigns.tracks_opens, true) then stats.unique_open_count end
     as unique_open_count,
-  case when coalesce(campaigns.tracks_opens, true) then stats.open_rate end as open_rate,
-  stats.reply_rate,
-  stats.bounce_rate,
-  stats.positive_reply_rate,
+  case when coalesce(campaigns.tracks_opens, true) then stats.open_rate / 100 end as open_rate,
+  stats.reply_rate / 100 as reply_rate,
+  stats.bounce_rate / 100 as bounce_rate,
+  stats.positive_reply_rate / 100 as positive_reply_rate,
   stats.tap_timezone,
   stats.extra_fields,
   stats.extracted_at,

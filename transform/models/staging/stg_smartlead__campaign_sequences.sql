@@ -19,7 +19,7 @@ select
   seq_number,
   subject,
   email_body,
-  -- The seed documents {"delay_in_days": n}, the live API sends {"delayInDays": n}.
+  -- The older API reference documents {"delay_in_days": n}, the live API sends {"delayInDays": n}.
   cast(coalesce(
     {{ smartlead_json_text('seq_delay_details', 'delayInDays') }},
     {{ smartlead_json_text('seq_delay_details', 'delay_in_days') }}

@@ -35,7 +35,7 @@ select
   created_at,
   updated_at,
   track_settings,
-  -- What the campaign does not track (the seed spells DONT_TRACK_EMAIL_OPEN, the live API
+  -- What the campaign does not track (the older API reference spells DONT_TRACK_EMAIL_OPEN, the live API
   -- DONT_EMAIL_OPEN): its opens or clicks are not recorded, so their counts and rates are
   -- NULL in the marts, not 0.
   not (coalesce(track_settings_text, '') like '%DONT_TRACK_EMAIL_OPEN%'
@@ -52,7 +52,8 @@ select
   unsubscribe_text,
   enable_ai_esp_matching,
   send_as_plain_text,
-  follow_up_percentage,
+  -- The share of the daily sending given to follow-ups, a fraction (the API's percent / 100).
+  follow_up_percentage / 100 as follow_up_share,
   extra_fields,
   extracted_at,
   source_relation

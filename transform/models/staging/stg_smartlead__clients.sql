@@ -19,7 +19,7 @@ select
   uuid,
   user_id,
   created_at,
-  -- The live API spells it client_permision; the seed client_permission. Either lands here.
+  -- The live API spells it client_permision; the older API reference client_permission. Either lands here.
   coalesce(client_permision, client_permission) as client_permission,
   extra_fields,
   extracted_at,

@@ -14,10 +14,11 @@ with totals as (
 select
   email_account_id,
   as_of_date,
-  coalesce(sent_count, 0) as sent_7d,
-  coalesce(spam_count, 0) as spam_7d,
-  coalesce(inbox_count, 0) as inbox_7d,
-  coalesce(warmup_email_received_count, 0) as received_7d,
+  -- Named as stg_smartlead__warmup_stats names the daily counts, over the 7 days.
+  coalesce(sent_count, 0) as warmup_sent_count_7d,
+  coalesce(spam_count, 0) as warmup_spam_count_7d,
+  coalesce(inbox_count, 0) as warmup_inbox_count_7d,
+  coalesce(warmup_email_received_count, 0) as warmup_received_count_7d,
   extra_fields,
   extracted_at,
   source_relation
