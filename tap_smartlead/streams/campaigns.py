@@ -379,11 +379,56 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
             return windows_from(first, today, days)
         resume_from = dt.date.fromisoformat(str(bookmark)[:10])
         windows = windows_from(resume_from, today, days)
-        if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):
+        state = self.get_context_state(context)
+        if self.run.activity.is_idle(context["campaign_id"], state):
             # Nothing happened since the bookmarked window was fetched: its counts stand. A
             # window that began since is still fetched (its key is new).
             return [w for w in windows if w[0] > resume_from]
-        return windows
+        # A server whose days lag the tap's clock (a time zone, a clock set wrong) still counts
+        # sends in the window before the bookmarked one for a few days after the tap's clock
+        # left it: the windows loaded before the bookmark that end within the last
+        # ``analytics_lookback_days`` days are read again, each with the days it was loaded
+        # with (the same key, whatever the window size was then).
+        earlier = self.recent_windows(state, resume_from)
+        return [w for w in earlier if w[1] >= self.horizon()] + windows
+
+    RECENT_KEY = "recent_windows"
+
+    def horizon(self) -> dt.date:
+        """The earliest day a lagging server may still count a send on."""
+        return self.run.today() - dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+
+    def recent_windows(
+        self, state: dict[str, Any], bookmark: dt.date
+    ) -> list[tuple[dt.date, dt.date]]:
+        """The windows loaded before ``bookmark`` that the state keeps (``recent_windows``: their
+        first days; loaded windows follow each other without gap, so each ends the day before
+        the next begins)."""
+        starts = sorted({dt.date.fromisoformat(str(d)[:10]) for d in state.get(self.RECENT_KEY, [])
+                         if str(d)[:10] < bookmark.isoformat()})
+        ends = [*starts[1:], bookmark]
+        return [(start, end - dt.timedelta(days=1))
+                for start, end in zip(starts, ends, strict=True)]
+
+    def keep_recent_windows(self, context: dict, loaded: list[str]) -> None:
+        """After a partition's windows are emitted: keep the first days of the windows before
+        the (new) bookmark that end within the look-back, for the next run to read again."""
+        state = self.get_context_state(context)
+        starts = {str(d)[:10] for d in state.get(self.RECENT_KEY, [])} | set(loaded)
+        if self.bookmark(context):
+            starts.add(str(self.bookmark(context))[:10])
+        if not starts:
+            return
+        bookmark_day = dt.date.fromisoformat(max(starts))  # the latest window loaded
+        kept = [
+            start.isoformat()
+            for start, end in self.recent_windows({self.RECENT_KEY: sorted(starts)}, bookmark_day)
+            if end >= self.horizon()
+        ]
+        if kept:
+            state[self.RECENT_KEY] = kept
+        else:
+            state.pop(self.RECENT_KEY, None)
 
     def created_window(self, context: dict, days: int) -> dt.date:
         """The first day of the calendar window holding the campaign's creation (the
@@ -414,6 +459,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
+        loaded = []
         for call, payload in answers:
             row = object_payload(payload, call.what)
             # The window we asked for is the key, whatever the API echoes.
@@ -424,3 +470,5 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
                 "end_date": call.params["end_date"],
                 "timezone": call.params["time_zone"],
             }
+            loaded.append(call.params["start_date"])
+        self.keep_recent_windows(context, loaded)
