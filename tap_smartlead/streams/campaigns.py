@@ -406,6 +406,8 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         the next begins)."""
         starts = sorted({dt.date.fromisoformat(str(d)[:10]) for d in state.get(self.RECENT_KEY, [])
                          if str(d)[:10] < bookmark.isoformat()})
+        if not starts:
+            return []
         ends = [*starts[1:], bookmark]
         return [(start, end - dt.timedelta(days=1))
                 for start, end in zip(starts, ends, strict=True)]
