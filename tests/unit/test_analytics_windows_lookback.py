@@ -62,3 +62,44 @@ def test_a_state_without_recent_windows_reads_from_its_bookmark():
     context = {"campaign_id": 7}
     s.get_context_state(context)["replication_key_value"] = "2026-12-03"
     assert asked(s, context) == [("2026-12-03", "2026-12-06")]
+
+
+def overall_stats(requests_mock, sent: int) -> None:
+    requests_mock.get(f"{BASE}/analytics/campaign/overall-stats", json={
+        "ok": True, "data": {"campaign_wise_performance": [
+            {"id": 7, "campaign_name": "Seven", "sent": sent, "opened": 1, "replied": 0,
+             "bounced": 0}]}})
+
+
+def skipping_stream_with_earlier_window():
+    s = stream(skip_idle_campaigns=True)
+    context = {"campaign_id": 7}
+    state = s.get_context_state(context)
+    state["replication_key_value"] = "2026-12-03"
+    state["recent_windows"] = ["2026-11-03"]
+    return s, context
+
+
+@time_machine.travel(dt.datetime(2026, 12, 6, 9, tzinfo=dt.timezone.utc), tick=False)
+def test_an_earlier_window_whose_figures_did_not_move_is_not_read_again(requests_mock):
+    overall_stats(requests_mock, sent=25)
+    first, context = skipping_stream_with_earlier_window()
+    assert asked(first, context)[0] == ("2026-11-03", "2026-12-02")  # no figures stored yet
+    mark = first._planned_figures[7]
+    again, context = skipping_stream_with_earlier_window()
+    again.get_context_state(context)["recent_windows_figures"] = mark
+    assert asked(again, context) == [("2026-12-03", "2026-12-06")]
+    asked_range = requests_mock.request_history[-1].qs
+    assert (asked_range["start_date"], asked_range["end_date"]) == (["2026-11-03"], ["2026-12-02"])
+
+
+@time_machine.travel(dt.datetime(2026, 12, 6, 9, tzinfo=dt.timezone.utc), tick=False)
+def test_an_earlier_window_whose_figures_moved_is_read_again(requests_mock):
+    overall_stats(requests_mock, sent=25)
+    first, context = skipping_stream_with_earlier_window()
+    asked(first, context)
+    mark = first._planned_figures[7]
+    overall_stats(requests_mock, sent=26)  # a late send counted in the earlier window
+    again, context = skipping_stream_with_earlier_window()
+    again.get_context_state(context)["recent_windows_figures"] = mark
+    assert asked(again, context)[0] == ("2026-11-03", "2026-12-02")
