@@ -332,6 +332,9 @@ def main() -> int:
         day_missing = missing_from(run, day_needs_)
         print(plan_line(f"day {day} incremental", run.requests)
               + f"; {len(day_needs_['active'])} active; not emitted: {day_missing}")
+        print(f"  requests of day {day} per route:")
+        for path, count in sorted(run.by_path.items(), key=lambda item: -item[1]):
+            print(f"    {count:5d}  {path}")
         if any(day_missing.values()) or run.returncode:
             missing = {k: v + day_missing[k] for k, v in missing.items()}
     print(plan_line("full sync", full.requests))

@@ -383,14 +383,18 @@ class CampaignDailyStatsStream(DailyAnalyticsStream):
         DELETED_AT_PROPERTY,
     )
 
-    def campaigns_moved_since(self, since: dt.date) -> dict[str, str] | None:
+    def campaigns_moved_since(
+        self, since: dt.date, until: dt.date | None = None
+    ) -> dict[str, str] | None:
         """The campaigns with a send, open, reply or bounce from ``since`` on, each id (as
         text) with a digest of its figures, in one request: which campaigns an incremental run
         reads (tap_smartlead/activity.py). None, after one warning, where the route is missing
         or its answer cannot be read. UTC days, up to a week after today: a server whose day
         runs ahead of the tap's clock (a time zone, a clock set wrong) still counts, and no
-        event lies in the future."""
+        event lies in the future. With ``until``: the figures of the days up to it only."""
         last = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=MOVED_DAYS_AHEAD)
+        if until is not None:
+            last = until
         params: dict[str, Any] = {
             "start_date": since.isoformat(), "end_date": last.isoformat(), "timezone": "UTC",
         }

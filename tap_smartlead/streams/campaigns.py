@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -382,14 +383,116 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         if not bookmark:
             # Not before the window holding the campaign's creation: earlier windows are empty.
             first = max(self.run.first_day.date(), self.created_window(context, days))
-            return windows_from(first, today, days)
+            return self.plan_figures(context, windows_from(first, today, days))
         resume_from = dt.date.fromisoformat(str(bookmark)[:10])
         windows = windows_from(resume_from, today, days)
-        if self.run.activity.is_idle(context["campaign_id"], self.get_context_state(context)):
+        state = self.get_context_state(context)
+        if self.run.activity.is_idle(context["campaign_id"], state):
             # Nothing happened since the bookmarked window was fetched: its counts stand. A
             # window that began since is still fetched (its key is new).
-            return [w for w in windows if w[0] > resume_from]
+            return self.plan_figures(context, [w for w in windows if w[0] > resume_from])
+        # A server whose days lag the tap's clock (a time zone, a clock set wrong) still counts
+        # sends in the window before the bookmarked one for a few days after the tap's clock
+        # left it: the windows loaded before the bookmark that end within the last
+        # ``analytics_lookback_days`` days are read again, each with the days it was loaded
+        # with (the same key, whatever the window size was then), unless the campaign's
+        # figures for their days are those of the last read (``earlier_unchanged``).
+        earlier = [w for w in self.recent_windows(state, resume_from) if w[1] >= self.horizon()]
+        if earlier and self.earlier_unchanged(context, state, (earlier[0][0], earlier[-1][1])):
+            earlier = []
+        return earlier + windows
+
+    FIGURES_KEY = "recent_windows_figures"
+
+    def plan_figures(
+        self, context: dict, windows: list[tuple[dt.date, dt.date]]
+    ) -> list[tuple[dt.date, dt.date]]:
+        """``windows`` (to be read), after noting the figures of the earlier windows they will
+        leave within the look-back (stored with them once read, compared on the next run)."""
+        state = self.get_context_state(context)
+        starts = {str(d)[:10] for d in state.get(self.RECENT_KEY, [])}
+        starts |= {start.isoformat() for start, _ in windows}
+        if self.bookmark(context):
+            starts.add(str(self.bookmark(context))[:10])
+        if starts:
+            latest = dt.date.fromisoformat(max(starts))
+            earlier = [w for w in self.recent_windows({self.RECENT_KEY: sorted(starts)}, latest)
+                       if w[1] >= self.horizon()]
+            if earlier:
+                self.earlier_unchanged(context, state, (earlier[0][0], earlier[-1][1]))
         return windows
+
+    def earlier_unchanged(
+        self, context: dict, state: dict[str, Any], days: tuple[dt.date, dt.date]
+    ) -> bool:
+        """Whether the campaign's figures for ``days`` (the earlier windows still in the
+        look-back) in the account-wide answer (``/analytics/campaign/overall-stats``, one request
+        per run for every campaign) are those stored after the last read of those windows: then
+        no send, open, reply or bounce landed in them since. Asked before the reads, and stored
+        after them (``keep_recent_windows``); not known (the route unavailable, or every
+        campaign read on every run): False."""
+        if not self.run.activity.enabled:
+            return False
+        figures = self.figures_between(*days)
+        if figures is None:
+            return False
+        mark = f"{days[0]}..{days[1]}:{figures.get(str(context['campaign_id']), '0' * 12)}"
+        self._planned_figures[context["campaign_id"]] = mark
+        return state.get(self.FIGURES_KEY) == mark
+
+    def figures_between(self, first: dt.date, last: dt.date) -> dict[str, str] | None:
+        """Every campaign's figures digest for ``first``..``last``: one request per range and
+        run, shared by the campaigns (planned on several threads)."""
+        with self._figures_lock:
+            if (first, last) not in self._figures:
+                daily = self._tap.streams["campaign_daily_stats"]
+                self._figures[(first, last)] = daily.campaigns_moved_since(first, until=last)
+            return self._figures[(first, last)]
+
+    RECENT_KEY = "recent_windows"
+
+    def horizon(self) -> dt.date:
+        """The earliest day a lagging server may still count a send on."""
+        return self.run.today() - dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+
+    def recent_windows(
+        self, state: dict[str, Any], bookmark: dt.date
+    ) -> list[tuple[dt.date, dt.date]]:
+        """The windows loaded before ``bookmark`` that the state keeps (``recent_windows``: their
+        first days; loaded windows follow each other without gap, so each ends the day before
+        the next begins)."""
+        starts = sorted({dt.date.fromisoformat(str(d)[:10]) for d in state.get(self.RECENT_KEY, [])
+                         if str(d)[:10] < bookmark.isoformat()})
+        if not starts:
+            return []
+        ends = [*starts[1:], bookmark]
+        return [(start, end - dt.timedelta(days=1))
+                for start, end in zip(starts, ends, strict=True)]
+
+    def keep_recent_windows(self, context: dict, loaded: list[str]) -> None:
+        """After a partition's windows are emitted: keep the first days of the windows before
+        the (new) bookmark that end within the look-back, for the next run to read again."""
+        state = self.get_context_state(context)
+        starts = {str(d)[:10] for d in state.get(self.RECENT_KEY, [])} | set(loaded)
+        if self.bookmark(context):
+            starts.add(str(self.bookmark(context))[:10])
+        if not starts:
+            return
+        bookmark_day = dt.date.fromisoformat(max(starts))  # the latest window loaded
+        kept = [
+            (start, end)
+            for start, end in self.recent_windows({self.RECENT_KEY: sorted(starts)}, bookmark_day)
+            if end >= self.horizon()
+        ]
+        planned = self._planned_figures.pop(context["campaign_id"], None)
+        if kept:
+            state[self.RECENT_KEY] = [start.isoformat() for start, _ in kept]
+        else:
+            state.pop(self.RECENT_KEY, None)
+        if kept and planned and planned.startswith(f"{kept[0][0]}..{kept[-1][1]}:"):
+            state[self.FIGURES_KEY] = planned  # the same days next run: compared then
+        else:
+            state.pop(self.FIGURES_KEY, None)  # unknown: the next run reads them again
 
     def created_window(self, context: dict, days: int) -> dt.date:
         """The first day of the calendar window holding the campaign's creation (the
@@ -403,6 +506,13 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         return window_start(created.date(), days) if created is not None else dt.date.min
 
     _created: dict[Any, dt.datetime | None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._figures: dict[tuple[dt.date, dt.date], dict[str, str] | None] = {}
+        self._figures_lock = threading.Lock()
+        # campaign -> the figures mark asked before its reads, stored once they are done
+        self._planned_figures: dict[Any, str] = {}
 
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
@@ -420,6 +530,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         self, context: dict | None, answers: list[tuple[ApiCall, Any]]
     ) -> Iterable[dict[str, Any]]:
         assert context is not None
+        loaded = []
         for call, payload in answers:
             row = object_payload(payload, call.what)
             # The window we asked for is the key, whatever the API echoes.
@@ -430,3 +541,5 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
                 "end_date": call.params["end_date"],
                 "timezone": call.params["time_zone"],
             }
+            loaded.append(call.params["start_date"])
+        self.keep_recent_windows(context, loaded)

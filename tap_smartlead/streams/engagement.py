@@ -9,9 +9,11 @@ from typing import Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from tap_smartlead.activity import REFRESH_KEY
 from tap_smartlead.client import SmartleadStream
 from tap_smartlead.errors import UnexpectedResponseError
 from tap_smartlead.http_client import ApiCall
+from tap_smartlead.runtime import describe
 from tap_smartlead.schemas import COUNT, ID, JSON_OBJECT, TEXT, TIMESTAMP, record_schema
 
 
@@ -31,6 +33,13 @@ class LeadEngagementStream(SmartleadStream):
     wrote them. So, while skipping is on (``skip_idle_campaigns``), this stream sends no
     ACTIVATE_VERSION, which would tell the target to drop every row a run did not send; a
     deleted campaign's rows are dropped by dbt's staging (children of campaigns that are gone).
+
+    Not on the rotation (``refresh_within_days``): what the export carries that an email does
+    not move (``status``, ``category``, ``is_interested``, ``custom_fields`` set by hand) is in
+    ``campaign_leads``, whose whole listing is read on the rotation (status, lead_category_id,
+    the lead's fields; interest is the category's sentiment in the marts). Its counts (opens,
+    clicks, replies, last step) move only with email, which makes the campaign active. So an
+    idle campaign's export rows keep the hand-set values of the campaign's last activity.
     """
 
     name = "lead_engagement"
@@ -40,7 +49,6 @@ class LeadEngagementStream(SmartleadStream):
     max_in_flight = 2  # each answer is a whole campaign's leads
     tracks_activity = True
     skips_idle_campaigns = True
-    rotates = True  # categories, statuses and custom fields edited by hand: the rotation
     schema = record_schema(
         th.Property("campaign_id", ID, required=True),
         th.Property("campaign_lead_map_id", ID, required=True),
@@ -70,8 +78,15 @@ class LeadEngagementStream(SmartleadStream):
     @override
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
-        if self.skips_partition(context, refresh_only=False):
-            return []  # nothing happened since its export was last read, and not due
+        activity = self.run.activity
+        state = self.get_context_state(context)
+        state.pop(REFRESH_KEY, None)  # left by versions that read the export on the rotation
+        if activity.enabled and activity.is_idle(context["campaign_id"], state):
+            # Nothing happened since its export was last read: its rows stay, so this sync
+            # sends no ACTIVATE_VERSION.
+            self.runtime.note_skipped(self.name, context)
+            self._skipped_partitions.add(describe(context))
+            return []
         return [self.call(context, download=True)]
 
     @override

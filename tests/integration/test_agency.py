@@ -91,12 +91,11 @@ def due_in_rotation(state: dict[str, Any], stream: str) -> set[int]:
             if p.get("runs_since_refresh", REFRESH_WITHIN) + 1 >= REFRESH_WITHIN}
 
 
-def test_idle_campaigns_download_no_export_unless_due_in_the_rotation(agency):
-    for run, stats, needs in zip(agency["runs"], agency["stats"], agency["needs"], strict=False):
-        due = due_in_rotation(run.last_state, "lead_engagement")
-        assert len(due) < ACCOUNT["campaigns"] - ACCOUNT["active_campaigns"]
-        expected = len(set(needs["active"]) | due)
-        assert stats["by_path"].get(EXPORT_PATH, 0) == expected, stats["by_path"]
+def test_idle_campaigns_download_no_export(agency):
+    """The leads export is not on the rotation: what it carries that no email moves is in
+    the leads listing, which is (test_hand_edits.py)."""
+    for stats, needs in zip(agency["stats"], agency["needs"], strict=True):
+        assert stats["by_path"].get(EXPORT_PATH, 0) == len(needs["active"]), stats["by_path"]
     assert agency["no_skip_stats"]["by_path"][EXPORT_PATH] == ACCOUNT["campaigns"]
 
 

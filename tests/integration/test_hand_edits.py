@@ -6,7 +6,8 @@ each run and the tap's clock (time-machine, the tap in this process: scripts/ben
 is moved with it; each run takes the state the previous one wrote. On days 3, 10, 17 and 24 a
 user edits, in an active and in an idle campaign, a lead's category, status and custom fields
 (no event: the leads listing's ``event_time_gt`` does not list the lead, the analytics do not
-move), a sequence's copy, a webhook's URL and a mailbox's signature. The runs' records are
+move), a sequence's copy, a webhook's URL and a mailbox's signature; in the active campaign
+also the lead's row of the leads export (read with activity only). The runs' records are
 merged by primary key (what an upserting target keeps). After each run every pending edit is
 looked for in that merge; each must be there within ``BOUND`` runs of the edit (the edit day's
 run counts as the first). At the end the edited tables equal the emulator's truth, key for key
@@ -87,8 +88,12 @@ def edit_leads(emu: EmulatorProcess, truth: dict[str, Any], day: int) -> list[Ed
         kind = "active" if position == ACTIVE else "idle"
         edits.append(Edit(day, f"campaign_leads: lead {row_key} in the {kind} campaign",
                           in_leads))
-        edits.append(Edit(day, f"lead_engagement: lead {row_key} in the {kind} campaign",
-                          in_export))
+        if position == ACTIVE:
+            # The leads export is downloaded for campaigns with activity only (not on the
+            # rotation): an idle campaign's export rows keep the values of its last activity,
+            # and campaign_leads carries the edit there.
+            edits.append(Edit(day, f"lead_engagement: lead {row_key} in the {kind} campaign",
+                              in_export))
     return edits
 
 
@@ -153,7 +158,7 @@ def schedule() -> tuple[list[Edit], Warehouse, dict[str, Any], list[int]]:
 
 def test_every_hand_edit_arrives_within_the_bound(schedule):
     edits, _, _, _ = schedule
-    assert len(edits) == len(EDIT_DAYS) * 7
+    assert len(edits) == len(EDIT_DAYS) * 6
     late = [f"{e.what} edited on day {e.day}: "
             + ("never arrived" if e.arrival_day is None else f"arrived on day {e.arrival_day}")
             for e in edits if e.arrival_day is None or e.arrival_day - e.day >= BOUND]

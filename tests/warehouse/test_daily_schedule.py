@@ -5,14 +5,18 @@ that moves every day), into MeltanoLabs' target-postgres as meltano.yml configur
 on the key properties). Here the emulator advances one day before each run and the tap's clock
 (time-machine, the tap in this process) is moved with it. On the way the user sets start_date
 (day 9), changes analytics_window_days from 30 to 7 (day 16), and deletes a campaign in
-Smartlead (day 21). Each run takes the state the previous one wrote, as Meltano does.
+Smartlead (day 21); on days 10 and 24 they set a lead's category, status and custom fields by
+hand (no email, no event) in two campaigns (tests/integration/test_hand_edits.py has such edits
+in idle campaigns too). Each run takes the state the previous one wrote, as Meltano does.
 
 At the end every table is compared with the emulator's ground truth (keys and row counts),
 campaign_analytics_by_date's windows must neither overlap nor leave gaps and each must hold the
 emails sent in it, no bookmark may be later than its run's clock, the deleted campaign must be
 gone from the full-table tables, and `dbt build` must pass on the result with the campaign gone
-from the marts. The settings are the defaults but for the request budget (the emulator runs
-without a rate limit, so the tap need not pace itself: it changes no data).
+from the marts. Each hand edit must be in the `campaign_leads` table and in the lead funnel
+mart at the end: the day-24 edits within the default bound of 7 runs (`refresh_within_days`:
+the edit day's run and the next 6). The settings are the defaults but for the request budget
+(the emulator runs without a rate limit, so the tap need not pace itself: it changes no data).
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ FIRST_DAY = dt.datetime(2025, 11, 8, tzinfo=dt.timezone.utc)
 START_DATE_SET = (9, "2025-11-01")  # (day, the start_date the user sets that day)
 WINDOW_CHANGE = (16, 7)  # (day, the new analytics_window_days)
 DELETED = (21, 1001)  # (day, the campaign deleted before that day's run)
+# Hand edits (category, status, custom fields) on these days, in these campaigns (every
+# campaign sends every day); the last is 6 runs before the end: the bound of 7 runs.
+EDITED_CAMPAIGNS = (1000, 1002)
+EDIT_DAYS = (10, DAYS - 6)
 
 # Full-table streams that send ACTIVATE_VERSION. Not lead_engagement: it skips idle campaigns
 # and keeps their rows, so it sends none while skip_idle_campaigns is on, and the deleted
@@ -88,6 +96,11 @@ class Outcome:
     dbt_output: str = ""
     dbt_failed: list[str] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)  # mart -> rows of the deleted campaign
+    # Each hand edit: {day, campaign_id, campaign_lead_map_id, category_id, status, marker}.
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    # (campaign_id, campaign_lead_map_id) -> the edited lead's row in campaign_leads / the mart.
+    edited_leads: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    edited_funnel: dict[Key, dict[str, Any]] = field(default_factory=dict)
 
 
 def run_tap(
@@ -170,6 +183,7 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
         config: dict[str, Any] = {"api_key": emu.api_key, "base_url": emu.base_url,
                                   "rate_limit_requests": 1000, "rate_limit_window_seconds": 1}
         state: dict[str, Any] = {}
+        edits: list[dict[str, Any]] = []
         for day in range(DAYS + 1):
             if day == DELETED[0]:  # what the tap last saw of the campaign: the day before
                 keys = truth_keys(emu.dataset())
@@ -185,6 +199,8 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
                 config["analytics_window_days"] = WINDOW_CHANGE[1]
             if day == DELETED[0]:
                 emu.delete_campaign(DELETED[1])
+            if day in EDIT_DAYS:
+                edits += edit_leads_by_hand(emu, day)
             clock = START + dt.timedelta(days=day)
             began = time.monotonic()
             output, state = run_tap(config, state, clock)
@@ -201,7 +217,9 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
         seconds["target-postgres"] += time.monotonic() - began
     assert returncode == 0, (work / "target-postgres.log").read_text(errors="replace")[-5000:]
     live, deleted, windows = read_tables(postgres)
-    result = Outcome(truth, live, deleted, windows, late, DAYS + 1, before_deletion, seconds)
+    result = Outcome(truth, live, deleted, windows, late, DAYS + 1, before_deletion, seconds,
+                     edits=edits)
+    result.edited_leads = edited_rows(postgres, f'"{SCHEMA}"."campaign_leads"', edits)
 
     began = time.monotonic()
     dbt = postgres_project(postgres, SCHEMA, SCHEMA, work / "dbt").build(timeout=600)
@@ -220,7 +238,46 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
                     f'SELECT count(*) FROM "{SCHEMA}_marts"."{mart}" WHERE campaign_id = %s',
                     [DELETED[1]],
                 ).fetchone()[0]
+        if "smartlead__lead_funnel" in marts:
+            result.edited_funnel = edited_rows(
+                postgres, f'"{SCHEMA}_marts"."smartlead__lead_funnel"', edits)
     yield result
+
+
+def edit_leads_by_hand(emu: EmulatorProcess, day: int) -> list[dict[str, Any]]:
+    """A lead's category, status and custom fields set by hand in each of EDITED_CAMPAIGNS (no
+    email, no event); a different lead and category each edit day."""
+    truth = emu.dataset()
+    categories = sorted(c["id"] for c in truth["categories"])
+    edits = []
+    for n, campaign_id in enumerate(EDITED_CAMPAIGNS):
+        campaign = next(c for c in truth["campaigns"] if c["id"] == campaign_id)
+        lead = campaign["leads"][(day + n) % len(campaign["leads"])]
+        category = categories[(day + n) % len(categories)]
+        status = "PAUSED" if n == 0 else "STOPPED"
+        marker = f"set by hand on day {day}"
+        done = emu.edit("lead", campaign_id=campaign_id, lead_id=lead["lead"]["id"],
+                        category_id=category, status=status,
+                        custom_fields={"hand_edit": marker})
+        edits.append({"day": day, "campaign_id": campaign_id,
+                      "campaign_lead_map_id": done["campaign_lead_map_id"],
+                      "category_id": category, "status": status, "marker": marker})
+    return edits
+
+
+def edited_rows(postgres: PostgresServer, table: str,
+                edits: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+    """The rows of ``table`` (campaign_leads or the lead funnel mart) of the edited leads."""
+    rows: dict[Key, dict[str, Any]] = {}
+    with postgres.connect(row_factory=dict_row) as conn:
+        for edit in edits:
+            found = conn.execute(
+                f"SELECT * FROM {table} WHERE campaign_id = %s AND campaign_lead_map_id = %s",
+                [edit["campaign_id"], edit["campaign_lead_map_id"]],
+            ).fetchall()
+            rows.update({(str(edit["campaign_id"]), str(edit["campaign_lead_map_id"])): row
+                         for row in found})
+    return rows
 
 
 # -- the truth, from the emulator's own data ------------------------------------------------
@@ -435,3 +492,41 @@ def test_dbt_build_and_its_cross_checks_pass(outcome: Outcome):
 def test_the_deleted_campaign_is_gone_from_the_marts(outcome: Outcome):
     assert outcome.marts, outcome.dbt_output[-3000:]
     assert {mart: n for mart, n in outcome.marts.items() if n} == {}
+
+
+def edited_lead_in_truth(outcome: Outcome, edit: dict[str, Any]) -> dict[str, Any]:
+    campaign = next(c for c in outcome.truth["campaigns"] if c["id"] == edit["campaign_id"])
+    return next(r for r in campaign["leads"]
+                if str(r["campaign_lead_map_id"]) == str(edit["campaign_lead_map_id"]))
+
+
+def test_the_hand_edits_are_in_the_account_at_the_end(outcome: Outcome):
+    """The emulator keeps each edit (so the checks below test the tap, not the data)."""
+    assert len(outcome.edits) == len(EDIT_DAYS) * len(EDITED_CAMPAIGNS)
+    for edit in outcome.edits:
+        row = edited_lead_in_truth(outcome, edit)
+        assert (row["lead_category_id"], row["status"],
+                row["lead"]["custom_fields"].get("hand_edit")) == (
+            edit["category_id"], edit["status"], edit["marker"]), edit
+
+
+@pytest.mark.parametrize("table", ["campaign_leads", "smartlead__lead_funnel"])
+def test_every_hand_edit_reaches_the_warehouse_within_the_bound(outcome: Outcome, table: str):
+    """In the table and in the lead funnel mart: the category, the status and (in the table)
+    the custom fields of each edited lead, the day-24 edits included (7 runs: the bound)."""
+    rows = outcome.edited_leads if table == "campaign_leads" else outcome.edited_funnel
+    status_column = "status" if table == "campaign_leads" else "lead_status"
+    missing = []
+    for edit in outcome.edits:
+        row = rows.get((str(edit["campaign_id"]), str(edit["campaign_lead_map_id"])))
+        wanted = [str(edit["category_id"]), edit["status"]]
+        got = None
+        if row is not None:
+            got = [str(row["lead_category_id"]), str(row[status_column]).upper()]
+            if table == "campaign_leads":
+                fields = (row["lead"] or {}).get("custom_fields") or {}
+                got.append(fields.get("hand_edit"))
+                wanted.append(edit["marker"])
+        if got != wanted:
+            missing.append(f"{edit}: {got}")
+    assert missing == []
