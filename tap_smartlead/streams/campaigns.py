@@ -445,7 +445,7 @@ class CampaignAnalyticsByDateStream(CampaignChildStream):
         run, shared by the campaigns (planned on several threads)."""
         with self._figures_lock:
             if (first, last) not in self._figures:
-                daily = self._tap.streams["campaign_daily_stats"]
+                daily = self.tap.streams["campaign_daily_stats"]
                 self._figures[(first, last)] = daily.campaigns_moved_since(first, until=last)
             return self._figures[(first, last)]
 

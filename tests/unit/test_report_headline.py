@@ -53,7 +53,7 @@ def test_bounce_rate_per_mailbox_sums_its_days() -> None:
          "sent_count": 0, "bounced_count": 0, "replied_count": 1},  # no sends: no rate
     ]))
     assert rows == [{"mailbox": "a@x.example", "domain": "x.example", "sent": 20, "bounced": 4,
-                     "bounce_rate": 0.2}]
+                     "bounce_rate": 0.2, "label": "a@x.example (20 sent)"}]
 
 
 def test_client_rows_name_the_client_or_its_id() -> None:
@@ -61,5 +61,5 @@ def test_client_rows_name_the_client_or_its_id() -> None:
         {"client_id": 7, "client_name": None, "activity_date": "2026-06-01", "sent_count": 3,
          "replied_count": 1, "positive_replied_count": 1, "bounced_count": 0},
     ]))
-    assert rows == [{"client": "7", "date": "2026-06-01", "sent": 3, "replies": 1,
-                     "positive_replies": 1}]
+    assert rows == [{"client": "7", "client_name": "7", "date": "2026-06-01", "sent": 3,
+                     "replies": 1, "positive_replies": 1}]
