@@ -2,8 +2,8 @@
 #
 #   make demo    emulator + `meltano run tap-smartlead target-duckdb`, prints what landed
 #                (installs only the `demo` extra: Meltano, DuckDB, dbt-duckdb, the report)
-#   make test    the whole test suite (unit, emulator, integration, warehouse), then its
-#                wall time; `make test TESTS=tests/unit` runs one part,
+#   make test    the whole test suite (unit, emulator, integration, warehouse), its 20
+#                slowest tests, then its wall time; `make test TESTS=tests/unit` runs one part,
 #                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options,
 #                `make test WORKERS=2` runs on 2 pytest-xdist workers (--dist loadgroup: tests
 #                sharing a fixture stay on one worker, see tests/conftest.py)
@@ -56,7 +56,7 @@ $(DEMO_STAMP): pyproject.toml | $(UV)
 
 test: venv
 	@started=$$(date +%s); status=0; \
-	$(BIN)/python -m pytest $(TESTS) $(XDIST) $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/python -m pytest $(TESTS) --durations=20 $(XDIST) $(PYTEST_ARGS) || status=$$?; \
 	echo "make test: $(TESTS) took $$(( $$(date +%s) - started )) s (pytest exit $$status)"; \
 	exit $$status
 
