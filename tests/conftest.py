@@ -303,6 +303,7 @@ class MeltanoProject:
     base_env: dict[str, str] = field(default_factory=dict)
     _catalogs: dict[str, Path] = field(default_factory=dict, repr=False)
     _configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _checked: set[str] = field(default_factory=set, repr=False)
     _states: dict[str, Any] = field(default_factory=dict, repr=False)  # pipe(state_id=...)
 
     def __call__(self, *args: str, env: Mapping[str, str] | None = None,
@@ -332,14 +333,51 @@ class MeltanoProject:
 
     def plugin_config(self, plugin: str, env: Mapping[str, str] | None = None
                       ) -> dict[str, Any]:
-        """The settings Meltano passes ``plugin`` (meltano.yml, then ``env`` on top): what
-        ``meltano config --unsafe print`` prints (asked once per plugin and env)."""
-        key = json.dumps([plugin, sorted((env or {}).items())])
+        """The settings Meltano passes ``plugin`` (meltano.yml, then ``env`` on top), as
+        ``meltano config --unsafe print`` prints them. Meltano prints the plugin's settings
+        once; each ``<PLUGIN>_<SETTING>`` of ``env`` is then applied here with the setting's
+        kind from meltano.yml; the first result for each plugin and set of settings is compared
+        with Meltano's own print (a difference fails loudly), so later envs that only change
+        values (another schema, another client) need no Meltano start-up."""
+        env = dict(env or {})
+        config = self._print_config(plugin, {})
+        kinds = self._setting_kinds(plugin)
+        prefix = plugin.upper().replace("-", "_") + "_"
+        applied = []
+        for name, value in env.items():
+            setting = name[len(prefix):].lower() if name.startswith(prefix) else ""
+            if setting in kinds:
+                config[setting] = _setting_value(value, kinds[setting])
+                applied.append(setting)
+        checked = json.dumps([plugin, sorted(applied)])
+        if applied and checked not in self._checked:
+            printed = self._print_config(plugin, env)
+            if printed != config:
+                raise MeltanoError(f"{plugin}: Meltano resolves {printed}, the tests {config}")
+            self._checked.add(checked)
+        return config
+
+    def _print_config(self, plugin: str, env: Mapping[str, str]) -> dict[str, Any]:
+        key = json.dumps([plugin, sorted(env.items())])
         if key not in self._configs:
             printed = self.run("config", "--unsafe", "print", plugin, "--format=json",
                                env=env).stdout
             self._configs[key] = json.loads(printed[printed.index("{"):])
         return json.loads(json.dumps(self._configs[key]))
+
+    def _setting_kinds(self, plugin: str) -> dict[str, str]:
+        """setting -> kind, as meltano.yml declares them (following ``inherit_from``)."""
+        import yaml
+
+        declared = yaml.safe_load((self.root / "meltano.yml").read_text(encoding="utf-8"))
+        plugins = {p["name"]: p for kind in declared["plugins"].values() for p in kind}
+        kinds: dict[str, str] = {}
+        name: str | None = plugin
+        while name is not None:
+            for setting in plugins[name].get("settings", []):
+                kinds.setdefault(setting["name"], setting.get("kind", "string"))
+            name = plugins[name].get("inherit_from")
+        return kinds
 
     def executable_of(self, plugin_type: str, plugin: str) -> Path:
         """The executable ``meltano install`` put in ``plugin``'s venv (plugin_type:
@@ -418,6 +456,19 @@ class MeltanoProject:
         if state_id is not None:
             self._states[state_id] = next(iter(states.values()))
         return Pipe(tap_stdout=tap.stdout, states=states)
+
+
+def _setting_value(text: str, kind: str) -> Any:
+    """An environment variable's text as Meltano reads it for a setting of ``kind``."""
+    if kind == "integer":
+        return int(text)
+    if kind == "decimal":
+        return float(text)
+    if kind == "boolean":
+        return text.strip().lower() in ("true", "1", "yes", "y", "on", "t")
+    if kind in ("array", "object"):
+        return json.loads(text)
+    return text
 
 
 @dataclass(frozen=True)
