@@ -303,7 +303,7 @@ class MeltanoProject:
     base_env: dict[str, str] = field(default_factory=dict)
     _catalogs: dict[str, Path] = field(default_factory=dict, repr=False)
     _configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-    _checked: set[str] = field(default_factory=set, repr=False)
+    _checked: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _states: dict[str, Any] = field(default_factory=dict, repr=False)  # pipe(state_id=...)
 
     def __call__(self, *args: str, env: Mapping[str, str] | None = None,
@@ -334,28 +334,26 @@ class MeltanoProject:
     def plugin_config(self, plugin: str, env: Mapping[str, str] | None = None
                       ) -> dict[str, Any]:
         """The settings Meltano passes ``plugin`` (meltano.yml, then ``env`` on top), as
-        ``meltano config --unsafe print`` prints them. Meltano prints the plugin's settings
-        once; each ``<PLUGIN>_<SETTING>`` of ``env`` is then applied here with the setting's
-        kind from meltano.yml; the first result for each plugin and set of settings is compared
-        with Meltano's own print (a difference fails loudly), so later envs that only change
-        values (another schema, another client) need no Meltano start-up."""
+        ``meltano config --unsafe print`` prints them. Meltano prints them once for each
+        plugin and set of ``<PLUGIN>_<SETTING>`` names in ``env``; a later env that only
+        changes values (another schema, another client) gets them applied here with each
+        setting's kind from meltano.yml, and the values Meltano printed are compared with the
+        same reading of the env they were printed for (a difference fails loudly)."""
         env = dict(env or {})
-        config = self._print_config(plugin, {})
         kinds = self._setting_kinds(plugin)
         prefix = plugin.upper().replace("-", "_") + "_"
-        applied = []
+        applied: dict[str, Any] = {}
         for name, value in env.items():
             setting = name[len(prefix):].lower() if name.startswith(prefix) else ""
             if setting in kinds:
-                config[setting] = _setting_value(value, kinds[setting])
-                applied.append(setting)
-        checked = json.dumps([plugin, sorted(applied)])
-        if applied and checked not in self._checked:
+                applied[setting] = _setting_value(value, kinds[setting])
+        key = json.dumps([plugin, sorted(applied)])
+        if key not in self._checked:
             printed = self._print_config(plugin, env)
-            if printed != config:
-                raise MeltanoError(f"{plugin}: Meltano resolves {printed}, the tests {config}")
-            self._checked.add(checked)
-        return config
+            if {k: printed.get(k) for k in applied} != applied:
+                raise MeltanoError(f"{plugin}: Meltano resolves {printed}, the tests {applied}")
+            self._checked[key] = printed
+        return {**json.loads(json.dumps(self._checked[key])), **applied}
 
     def _print_config(self, plugin: str, env: Mapping[str, str]) -> dict[str, Any]:
         key = json.dumps([plugin, sorted(env.items())])
