@@ -3,9 +3,11 @@
 #   make demo    emulator + `meltano run tap-smartlead target-duckdb`, prints what landed
 #                (installs only the `demo` extra: Meltano, DuckDB, dbt-duckdb, and the
 #                emulator and the report, packages/ of their own)
-#   make test    the whole test suite (unit, emulator, integration, warehouse), then its
-#                wall time; `make test TESTS=tests/unit` runs one part,
-#                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options
+#   make test    the whole test suite (unit, emulator, integration, warehouse), its 20
+#                slowest tests, then its wall time; `make test TESTS=tests/unit` runs one part,
+#                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options,
+#                `make test WORKERS=2` runs on 2 pytest-xdist workers (--dist loadgroup: tests
+#                sharing a fixture stay on one worker, see tests/conftest.py)
 #   make lint    ruff
 #   make bench   scripts/bench.py: the rate-limit scenarios (limits), then the agency day
 #                (agency --timed --timed-full); scripts/bench.py NAME runs one benchmark
@@ -22,6 +24,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 TESTS ?= tests
 PYTEST_ARGS ?=
+# pytest-xdist workers; empty: one process. The clock-bound tests (rate limits, retries) overlap
+# with the CPU-bound ones on 2 workers.
+WORKERS ?=
+XDIST := $(if $(WORKERS),-n $(WORKERS) --dist loadgroup,)
 # make demo PLAN=documented: the documented 10 requests per 2 s instead of the demo's 50
 # (scripts/demo.sh)
 PLAN ?= fast
@@ -56,7 +62,7 @@ $(DEMO_STAMP): $(PROJECTS) | $(UV)
 
 test: venv
 	@started=$$(date +%s); status=0; \
-	$(BIN)/python -m pytest $(TESTS) $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/python -m pytest $(TESTS) --durations=20 $(XDIST) $(PYTEST_ARGS) || status=$$?; \
 	echo "make test: $(TESTS) took $$(( $$(date +%s) - started )) s (pytest exit $$status)"; \
 	exit $$status
 

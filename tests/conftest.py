@@ -7,7 +7,17 @@
   OS user. Without PostgreSQL binaries the test is skipped, or fails when ``CI`` is set.
 - ``meltano_project`` (session) copies ``meltano.yml`` into a temporary project whose tap is
   installed from this checkout, runs ``meltano install`` once and returns a ``run(*args,
-  env=...)`` function that raises with Meltano's output when a command fails.
+  env=...)`` function that raises with Meltano's output when a command fails; its
+  ``pipe(tap_env, loaders)`` runs the tap once and feeds its output to several loaders, as
+  ``meltano run`` would each (the same plugins and resolved settings), without Meltano's
+  start-up, discovery and state store per loader.
+- ``bigquery_stack`` (session): the local BigQuery (tests/warehouse/bigquery/stack.py), and
+  ``bigquery_synced`` (session): a full and an incremental sync into it with ``dbt build``
+  after each. tests/warehouse/test_target_bigquery.py reads the tables, tests/dbt/
+  test_bigquery_models.py the marts: one emulator, one pair of syncs and builds for both.
+- ``snowflake_target_venv``, ``fakesnow_server_port`` and ``snowflake_loaded`` (session): the
+  Snowflake stack (tests/warehouse/snowflake_venv/stack.py) with one account loaded, read by
+  tests/warehouse/test_target_snowflake.py and built on by tests/dbt/test_snowflake_models.py.
 
 An interrupted run cleans up: SIGTERM and SIGHUP become a KeyboardInterrupt, so pytest tears
 down every fixture as it does on Ctrl-C, and the teardowns that stop servers and delete
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -29,6 +40,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +58,46 @@ def pytest_configure(config: pytest.Config) -> None:
         "integration: talks to a real emulator process",
         "postgres: needs a PostgreSQL server",
         "meltano: runs a real Meltano pipeline",
+        "xdist_group(name): pytest-xdist --dist loadgroup runs the group on one worker",
     ):
         config.addinivalue_line("markers", line)
     _interrupt_on_termination()
+
+
+# Under pytest-xdist (``-n 2 --dist loadgroup``) each worker builds its own session fixtures.
+# Tests that share an expensive one (a synced warehouse, an emulator stack, a built wheel) are
+# kept on one worker by an ``xdist_group`` named for it; a test using a module-scoped fixture
+# stays with its module (its fixture is built once); any other test goes wherever a worker is
+# free. Without xdist the marks do nothing.
+SHARED_SESSION_FIXTURES = {  # (module defining it, fixture) -> group
+    ("tests.dbt.conftest", "synced"): "dbt-synced",
+    ("tests.conftest", "bigquery_stack"): "bigquery",
+    ("tests.conftest", "snowflake_target_venv"): "snowflake",
+    ("tests.package.conftest", "dist"): "package-dist",
+}
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    effective = {name: defs[-1] for name, defs in info.name2fixturedefs.items() if defs}
+    for name, definition in effective.items():
+        group = SHARED_SESSION_FIXTURES.get((getattr(definition.func, "__module__", ""), name))
+        if group is not None:
+            return group
+    if any(d.scope in ("module", "package", "class") for d in effective.values()):
+        return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = xdist_group_of(item)
+            if group is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -252,6 +301,10 @@ class MeltanoProject:
     root: Path
     executable: list[str]
     base_env: dict[str, str] = field(default_factory=dict)
+    _catalogs: dict[str, Path] = field(default_factory=dict, repr=False)
+    _configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _checked: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _states: dict[str, Any] = field(default_factory=dict, repr=False)  # pipe(state_id=...)
 
     def __call__(self, *args: str, env: Mapping[str, str] | None = None,
                  timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -276,6 +329,152 @@ class MeltanoProject:
                 f"stdout:\n{result.stdout[-20000:]}\nstderr:\n{result.stderr[-20000:]}"
             )
         return result
+
+
+    def plugin_config(self, plugin: str, env: Mapping[str, str] | None = None
+                      ) -> dict[str, Any]:
+        """The settings Meltano passes ``plugin`` (meltano.yml, then ``env`` on top), as
+        ``meltano config --unsafe print`` prints them. Meltano prints them once for each
+        plugin and set of ``<PLUGIN>_<SETTING>`` names in ``env``; a later env that only
+        changes values (another schema, another client) gets them applied here with each
+        setting's kind from meltano.yml, and the values Meltano printed are compared with the
+        same reading of the env they were printed for (a difference fails loudly)."""
+        env = dict(env or {})
+        kinds = self._setting_kinds(plugin)
+        prefix = plugin.upper().replace("-", "_") + "_"
+        applied: dict[str, Any] = {}
+        for name, value in env.items():
+            setting = name[len(prefix):].lower() if name.startswith(prefix) else ""
+            if setting in kinds:
+                applied[setting] = _setting_value(value, kinds[setting])
+        key = json.dumps([plugin, sorted(applied)])
+        if key not in self._checked:
+            printed = self._print_config(plugin, env)
+            if {k: printed.get(k) for k in applied} != applied:
+                raise MeltanoError(f"{plugin}: Meltano resolves {printed}, the tests {applied}")
+            self._checked[key] = printed
+        return {**json.loads(json.dumps(self._checked[key])), **applied}
+
+    def _print_config(self, plugin: str, env: Mapping[str, str]) -> dict[str, Any]:
+        key = json.dumps([plugin, sorted(env.items())])
+        if key not in self._configs:
+            printed = self.run("config", "--unsafe", "print", plugin, "--format=json",
+                               env=env).stdout
+            self._configs[key] = json.loads(printed[printed.index("{"):])
+        return json.loads(json.dumps(self._configs[key]))
+
+    def _setting_kinds(self, plugin: str) -> dict[str, str]:
+        """setting -> kind, as meltano.yml declares them (following ``inherit_from``)."""
+        import yaml
+
+        declared = yaml.safe_load((self.root / "meltano.yml").read_text(encoding="utf-8"))
+        plugins = {p["name"]: p for kind in declared["plugins"].values() for p in kind}
+        kinds: dict[str, str] = {}
+        name: str | None = plugin
+        while name is not None:
+            for setting in plugins[name].get("settings", []):
+                kinds.setdefault(setting["name"], setting.get("kind", "string"))
+            name = plugins[name].get("inherit_from")
+        return kinds
+
+    def executable_of(self, plugin_type: str, plugin: str) -> Path:
+        """The executable ``meltano install`` put in ``plugin``'s venv (plugin_type:
+        ``extractors``, ``loaders``)."""
+        return self.root / ".meltano" / plugin_type / plugin / "venv" / "bin" / plugin
+
+    def catalog(self, select: str) -> Path:
+        """The catalog Meltano gives the tap with ``TAP_SMARTLEAD__SELECT=select`` (a JSON
+        list), from ``meltano invoke --dump=catalog``; made once per selection (the tap's
+        discovery reads no setting)."""
+        cached = self._catalogs.get(select)
+        if cached is None:
+            dumped = self.run("invoke", "--dump=catalog", "tap-smartlead",
+                              env={"TAP_SMARTLEAD__SELECT": select}).stdout
+            cached = Path(tempfile.mkdtemp(prefix="catalog-", dir=self.root / "output")
+                          ) / "catalog.json"
+            cached.write_text(dumped[dumped.index("{"):], encoding="utf-8")
+            self._catalogs[select] = cached
+        return cached
+
+    def pipe(self, tap_env: Mapping[str, str], loaders: Mapping[str, tuple[str, Mapping[str, str]]],
+             state: Mapping[str, Any] | None = None, state_id: str | None = None) -> Pipe:
+        """What ``meltano run tap-smartlead LOADER`` does for each of ``loaders`` (name ->
+        (loader, env)), with the tap run once: the same plugins from this project's venvs,
+        with the settings ``meltano config`` resolves (and the selection of
+        ``TAP_SMARTLEAD__SELECT`` in ``tap_env``, as Meltano's catalog), the tap's messages fed
+        to every loader at once, and the loaders' last STATE returned (``state`` is the tap's
+        input state; or, with ``state_id``, the state the last pipe of that id ended on, as
+        Meltano's state store keeps it). Meltano's own start-up, discovery and state store are
+        paid once instead of once per loader; a test about Meltano itself uses ``run``."""
+        if state_id is not None:
+            assert state is None, "state or state_id, not both"
+            state = self._states.get(state_id)
+        work = Path(tempfile.mkdtemp(prefix="pipe-", dir=self.root / "output"))
+        tap_config = work / "tap.json"
+        tap_config.write_text(json.dumps(self.plugin_config("tap-smartlead", tap_env)))
+        catalog_args: list[str] = []
+        if "TAP_SMARTLEAD__SELECT" in tap_env:
+            catalog_args = ["--catalog", str(self.catalog(tap_env["TAP_SMARTLEAD__SELECT"]))]
+        state_args: list[str] = []
+        if state is not None:
+            (work / "state.json").write_text(json.dumps(state))
+            state_args = ["--state", str(work / "state.json")]
+        tap = subprocess.run(
+            [str(self.executable_of("extractors", "tap-smartlead")), "--config",
+             str(tap_config), *catalog_args, *state_args],
+            cwd=self.root, env=self.base_env, capture_output=True, timeout=600,
+            stdin=subprocess.DEVNULL,
+        )
+        if tap.returncode != 0:
+            raise MeltanoError(f"tap-smartlead exited {tap.returncode}\n"
+                               f"{tap.stderr.decode(errors='replace')[-20000:]}")
+
+        def load(name: str, loader: str, env: Mapping[str, str]) -> dict[str, Any] | None:
+            config = work / f"{name}.json"
+            config.write_text(json.dumps(self.plugin_config(loader, env)))
+            result = subprocess.run(
+                [str(self.executable_of("loaders", loader)), "--config", str(config)],
+                input=tap.stdout, cwd=self.root, env=self.base_env, capture_output=True,
+                timeout=600,
+            )
+            if result.returncode != 0:
+                raise MeltanoError(f"{loader} ({name}) exited {result.returncode}\n"
+                                   f"{result.stderr.decode(errors='replace')[-20000:]}")
+            states = [line for line in result.stdout.splitlines() if line.strip()]
+            return json.loads(states[-1]) if states else None
+
+        with ThreadPoolExecutor(len(loaders)) as pool:
+            futures = {name: pool.submit(load, name, loader, env)
+                       for name, (loader, env) in loaders.items()}
+            states = {name: future.result() for name, future in futures.items()}
+        # Fed the same messages, the loaders end on the same state (the next run's input).
+        ends = {json.dumps(end, sort_keys=True) for end in states.values()}
+        if len(ends) != 1:
+            raise MeltanoError(f"the loaders ended on different states: {states}")
+        if state_id is not None:
+            self._states[state_id] = next(iter(states.values()))
+        return Pipe(tap_stdout=tap.stdout, states=states)
+
+
+def _setting_value(text: str, kind: str) -> Any:
+    """An environment variable's text as Meltano reads it for a setting of ``kind``."""
+    if kind == "integer":
+        return int(text)
+    if kind == "decimal":
+        return float(text)
+    if kind == "boolean":
+        return text.strip().lower() in ("true", "1", "yes", "y", "on", "t")
+    if kind in ("array", "object"):
+        return json.loads(text)
+    return text
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """One tap run fed to several loaders: the tap's messages, each loader's last STATE."""
+
+    tap_stdout: bytes
+    states: dict[str, dict[str, Any] | None]
 
 
 def _text(value: str | bytes | None) -> str:
@@ -325,3 +524,55 @@ def meltano_project() -> Iterator[MeltanoProject]:
     finally:
         with _uninterrupted(), contextlib.suppress(OSError):
             shutil.rmtree(root)
+
+
+# -- BigQuery ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def bigquery_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """bqemulator and the token stub on loopback, with their venvs (cached by their pins)."""
+    from tests.warehouse.bigquery.stack import BigQueryStack, BigQueryVenvs
+
+    with BigQueryStack(BigQueryVenvs.ensure(), tmp_path_factory.mktemp("bigquery")) as bq:
+        yield bq
+
+
+@pytest.fixture(scope="session")
+def bigquery_synced(bigquery_stack: Any) -> Any:
+    """A full sync, a day, an incremental sync into dataset ``smartlead``; dbt after each
+    (``smartlead_full_*``, ``smartlead_incremental_*``). Read it, never write those datasets."""
+    from tests.warehouse.bigquery.sync import full_then_incremental
+
+    return full_then_incremental(bigquery_stack)
+
+
+# -- Snowflake --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def snowflake_target_venv() -> Any:
+    """target-snowflake and fakesnow with the test's patches (cached by their pins)."""
+    from tests.warehouse.snowflake_venv.stack import SnowflakeVenv
+
+    return SnowflakeVenv.ensure()
+
+
+@pytest.fixture(scope="session")
+def fakesnow_server_port(snowflake_target_venv: Any) -> Iterator[int]:
+    """fakesnow's server, in memory, on a free port of 127.0.0.1."""
+    from tests.warehouse.snowflake_venv.stack import FakesnowServer
+
+    with FakesnowServer(snowflake_target_venv) as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def snowflake_loaded(snowflake_target_venv: Any, fakesnow_server_port: int,
+                     tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One small account loaded by target-snowflake into schema SMARTLEAD (fakesnow hangs on a
+    second load into existing tables: never load into it again)."""
+    from tests.warehouse.snowflake_venv.stack import load_account
+
+    return load_account(snowflake_target_venv, fakesnow_server_port,
+                        tmp_path_factory.mktemp("snowflake"))

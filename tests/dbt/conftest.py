@@ -1,5 +1,6 @@
-"""Fixtures of the dbt tests: one small emulator account synced by Meltano into DuckDB and
-PostgreSQL, a full sync then incremental rounds, and a runner for the dbt project.
+"""Fixtures of the dbt tests: one small emulator account synced into DuckDB and PostgreSQL by
+Meltano's loaders (one tap run per round fed to both: ``MeltanoProject.pipe``), a full sync then
+incremental rounds, and a runner for the dbt project.
 
 ``synced`` (session) leaves, in a temporary directory and in the ``postgres`` server:
 - ``duckdb_full``: the DuckDB file right after the full sync (a copy, never written again);
@@ -62,7 +63,11 @@ class DbtProject:
 
     def build(self, *args: str, timeout: float = 300) -> DbtRun:
         target = self.workdir / "target"
-        shutil.rmtree(target, ignore_errors=True)
+        # target/ stays between builds of this project: dbt's partial_parse.msgpack lets the
+        # next build re-parse only what changed (dbt re-parses everything itself when the
+        # profile's connection or the env vars it reads differ). Only the last build's results
+        # go, so a build that dies early is never read with an earlier build's statuses.
+        (target / "run_results.json").unlink(missing_ok=True)
         env = {**self.env, "DBT_TARGET_PATH": str(target),
                "DBT_LOG_PATH": str(self.workdir / "logs")}
         dbt = self.executable or Path(sys.executable).parent / "dbt"
@@ -134,15 +139,16 @@ def synced(meltano_project: MeltanoProject, postgres: PostgresServer,
     with EmulatorProcess(seed=5, campaigns=3, leads_per_campaign=40, mailboxes=3,
                          rate_limit="none") as emu:
         tap_env = meltano_tap_env(tap_config(emu, start_date_days_ago(START_DAYS_AGO)))
-        into_duckdb = {**tap_env, "TARGET_DUCKDB_FILEPATH": str(duckdb_incremental),
-                       "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": RAW_SCHEMA}
-        into_postgres = {**tap_env, **postgres.target_env("dbt_incremental_a")}
-        duckdb_run = ("--state-id-suffix", "dbt-duckdb", "tap-smartlead", "target-duckdb")
-        postgres_run = ("--state-id-suffix", "dbt-postgres", "tap-smartlead", "target-postgres")
-        # Full syncs first (--full-refresh: whatever state an earlier session left), then
-        # incremental runs that start from the state each pipeline saved.
-        meltano_project.run("run", "--full-refresh", *duckdb_run, env=into_duckdb)
-        meltano_project.run("run", "--full-refresh", *postgres_run, env=into_postgres)
+        # One tap run per round, its output fed to both loaders (MeltanoProject.pipe: what
+        # `meltano run tap-smartlead target-duckdb` and `... target-postgres` do, sharing one
+        # state id since they get the same messages). Full syncs first, then incremental runs
+        # from the state they saved.
+        loaders = {
+            "duckdb": ("target-duckdb", {"TARGET_DUCKDB_FILEPATH": str(duckdb_incremental),
+                                         "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": RAW_SCHEMA}),
+            "postgres": ("target-postgres", postgres.target_env("dbt_incremental_a")),
+        }
+        meltano_project.pipe(tap_env, loaders, state_id="dbt")
         shutil.copyfile(duckdb_incremental, duckdb_full)
         with postgres.connect(autocommit=True) as conn:
             # Keep the full sync as it was: a copy of every table in schema dbt_full_a.
@@ -155,11 +161,10 @@ def synced(meltano_project: MeltanoProject, postgres: PostgresServer,
                              f'SELECT * FROM dbt_incremental_a."{table}"')
         for _ in range(INCREMENTAL_ROUNDS):
             emu.advance(days=1)
-            meltano_project.run("run", *duckdb_run, env=into_duckdb)
-            meltano_project.run("run", *postgres_run, env=into_postgres)
-        meltano_project.run(
-            "run", "--full-refresh", "--state-id-suffix", "dbt-fresh", "tap-smartlead",
-            "target-postgres", env={**tap_env, **postgres.target_env("dbt_fresh_b")},
+            meltano_project.pipe(tap_env, loaders, state_id="dbt")
+        meltano_project.pipe(
+            tap_env, {"fresh": ("target-postgres", postgres.target_env("dbt_fresh_b"))},
+            state_id="dbt-fresh",
         )
         requests = emu.stats()
     yield Synced(workdir, duckdb_full, duckdb_incremental, postgres, requests)

@@ -5,8 +5,6 @@ every model and test, and the marts hold the tap's records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.dbt.mart_checks import (
@@ -14,23 +12,24 @@ from tests.dbt.mart_checks import (
     assert_marts_hold_the_records,
     lower_keys,
 )
-from tests.warehouse.bigquery.stack import BigQueryStack, BigQueryVenvs
-from tests.warehouse.bigquery.sync import Round, full_then_incremental
+from tests.warehouse.bigquery.stack import BigQueryStack
+from tests.warehouse.bigquery.sync import Round, Synced
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def rounds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Round, dict]]]:
-    with BigQueryStack(BigQueryVenvs.ensure(), tmp_path_factory.mktemp("bigquery")) as bq:
-        synced = full_then_incremental(bq)
-        yield {
-            name: (found, lower_keys({table: data["rows"] for table, data in
-                                      bq.tables(f"{prefix}_marts").items()}))
-            for name, found, prefix in (("full", synced.full, "smartlead_full"),
-                                        ("incremental", synced.incremental,
-                                         "smartlead_incremental"))
-        }
+def rounds(bigquery_stack: BigQueryStack, bigquery_synced: Synced
+           ) -> dict[str, tuple[Round, dict]]:
+    """The session's two syncs and builds (tests/conftest.py, shared with
+    tests/warehouse/test_target_bigquery.py) and the marts each build wrote."""
+    return {
+        name: (found, lower_keys({table: data["rows"] for table, data in
+                                  bigquery_stack.tables(f"{prefix}_marts").items()}))
+        for name, found, prefix in (("full", bigquery_synced.full, "smartlead_full"),
+                                    ("incremental", bigquery_synced.incremental,
+                                     "smartlead_incremental"))
+    }
 
 
 @pytest.mark.parametrize("name", ["full", "incremental"])

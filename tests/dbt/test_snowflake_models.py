@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,8 @@ from tests.dbt.mart_checks import (
     assert_marts_hold_the_records,
     lower_keys,
 )
+from tests.warehouse.snowflake_venv import stack
+from tests.warehouse.snowflake_venv.stack import dbt_snowflake_executable
 from tests.warehouse.test_target_snowflake import (  # noqa: F401 (fixtures)
     DATABASE,
     HERE,
@@ -46,24 +46,14 @@ from tests.warehouse.test_target_snowflake import (  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
-DBT_PACKAGES = ["dbt-core~=1.11.0", "dbt-snowflake~=1.11.0"]
+DBT_PACKAGES = list(stack.DBT_PACKAGES)
 MODELS_PREFIX = "smartlead"  # models in SMARTLEAD_STAGING and SMARTLEAD_MARTS
 
 
 @pytest.fixture(scope="module")
-def dbt_snowflake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The dbt executable of a venv with dbt-snowflake."""
-    root = Path(tempfile.mkdtemp(prefix="tap-smartlead-dbt-snowflake-"))
-    venv, uv = root / "venv", _uv()
-    assert uv, "uv (it comes with Meltano) is needed to make the dbt-snowflake venv"
-    for step in ([uv, "venv", "--quiet", str(venv)],
-                 [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                  *DBT_PACKAGES]):
-        result = subprocess.run(step, capture_output=True, text=True, timeout=900,
-                                env=_clean_env())
-        assert result.returncode == 0, f"{step}\n{result.stdout}\n{result.stderr}"
-    yield venv / "bin" / "dbt"
-    subprocess.run(["rm", "-rf", str(root)], check=False)
+def dbt_snowflake() -> Path:
+    """The dbt executable of a venv with dbt-snowflake (cached by its pins)."""
+    return dbt_snowflake_executable()
 
 
 @pytest.fixture(scope="module")

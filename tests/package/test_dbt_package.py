@@ -95,16 +95,16 @@ def dbt(*args: str, project: Path, env: dict[str, str]) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def raw_duckdb(meltano_project: MeltanoProject, tmp_path_factory: pytest.TempPathFactory
                ) -> Path:
-    """A DuckDB file target-duckdb wrote through Meltano, in schema smartlead_prod."""
+    """A DuckDB file Meltano's target-duckdb wrote from the tap's output (what `meltano run
+    --full-refresh tap-smartlead target-duckdb` does: MeltanoProject.pipe), in schema
+    smartlead_prod."""
     raw = tmp_path_factory.mktemp("raw") / "warehouse.duckdb"
     with EmulatorProcess(seed=23, campaigns=2, leads_per_campaign=15, mailboxes=2,
                          rate_limit="none") as emu:
-        meltano_project.run(
-            "run", "--full-refresh", "--state-id-suffix", "dbt-package", "tap-smartlead",
-            "target-duckdb",
-            env={**meltano_tap_env(tap_config(emu, start_date_days_ago(100))),
-                 "TARGET_DUCKDB_FILEPATH": str(raw),
-                 "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": RAW_SCHEMA},
+        meltano_project.pipe(
+            meltano_tap_env(tap_config(emu, start_date_days_ago(100))),
+            {"dbt-package": ("target-duckdb", {"TARGET_DUCKDB_FILEPATH": str(raw),
+                                               "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": RAW_SCHEMA})},
         )
     return raw
 

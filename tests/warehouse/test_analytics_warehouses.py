@@ -1,9 +1,9 @@
 """The analytics streams land in DuckDB and PostgreSQL with exactly the rows the emulator served.
 
-`meltano run tap-smartlead target-duckdb` (the emulator's live shapes) and `... target-postgres`
-(the older reference's shapes: `{"success": true, ...}`, days labelled "20 Apr"). For each
-analytics table the warehouse must hold one row per key the emulator's truth lists for the
-range (GET /_emulator/analytics), with its sends.
+The tap's output loaded by Meltano's target-duckdb (the emulator's live shapes) and
+target-postgres (the older reference's shapes: `{"success": true, ...}`, days labelled
+"20 Apr"). For each analytics table the warehouse must hold one row per key the emulator's
+truth lists for the range (GET /_emulator/analytics), with its sends.
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def sync(project: MeltanoProject, env: dict[str, str], target: str, suffix: str,
     with EmulatorProcess(**ACCOUNT, **options) as emu:
         today = dt.datetime.now(dt.timezone.utc).date()
         start = (today - dt.timedelta(days=DAYS)).isoformat()
-        project.run("run", "--full-refresh", "--state-id-suffix", suffix, "tap-smartlead",
-                    target, env={**meltano_tap_env(tap_config(emu, start)), **env})
+        # What `meltano run --full-refresh tap-smartlead <target>` does (MeltanoProject.pipe:
+        # the same plugins and settings, no state), without Meltano's start-up and discovery.
+        project.pipe(meltano_tap_env(tap_config(emu, start)), {suffix: (target, env)})
         return emu.analytics(start_date=start, end_date=today.isoformat(), timezone="UTC")
 
 

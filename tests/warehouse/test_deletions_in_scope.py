@@ -1,4 +1,5 @@
-"""Nothing that exists is deleted (issue 23): real target-postgres through Meltano.
+"""Nothing that exists is deleted (issue 23): real target-postgres, as Meltano installs and
+configures it, fed the tap's output (``MeltanoProject.pipe``: what `meltano run` does).
 
 - A full run, then runs narrowed by two `client_id`s and by `campaign_ids` into the same
   schema (soft delete and hard delete): every row of every campaign still there and live.
@@ -68,17 +69,24 @@ def warehouse(postgres: PostgresServer, schema: str) -> tuple[Keys, Keys]:
     return live, gone
 
 
-def load(project: MeltanoProject, postgres: PostgresServer, emu: EmulatorProcess, schema: str,
-         state: str, *, hard: bool = False, **settings: Any) -> None:
-    """One `meltano run tap-smartlead target-postgres` into ``schema``."""
-    env = {
+def load(project: MeltanoProject, postgres: PostgresServer, emu: EmulatorProcess,
+         schema: str | tuple[str, ...], state: str, *, hard: bool | tuple[bool, ...] = False,
+         **settings: Any) -> None:
+    """One run of tap-smartlead into target-postgres' ``schema`` (or the same tap output into
+    each of several, ``hard`` each): ``MeltanoProject.pipe``, what `meltano run tap-smartlead
+    target-postgres` does with state id ``state``, the tap run once for every schema."""
+    schemas = (schema,) if isinstance(schema, str) else schema
+    hards = (hard,) * len(schemas) if isinstance(hard, bool) else hard
+    tap_env = {
         **meltano_tap_env({**tap_config(emu, start_date_days_ago(30)), **settings}),
         "TAP_SMARTLEAD__SELECT": SELECT,
-        **postgres.target_env(schema),
     }
-    if hard:
-        env["TARGET_POSTGRES_HARD_DELETE"] = "true"
-    project.run("run", "--state-id-suffix", state, "tap-smartlead", "target-postgres", env=env)
+    loaders = {
+        name: ("target-postgres", {**postgres.target_env(name),
+                                   **({"TARGET_POSTGRES_HARD_DELETE": "true"} if hard else {})})
+        for name, hard in zip(schemas, hards, strict=True)
+    }
+    project.pipe(tap_env, loaders, state_id=state)
 
 
 def clients_with_campaigns(dataset: dict[str, Any]) -> dict[int, list[int]]:
@@ -107,14 +115,17 @@ def narrowed(meltano_project: MeltanoProject, postgres: PostgresServer) -> Itera
         assert len(clients) >= 2, "the account needs two clients with campaigns"
         one_campaign = int(dataset["campaigns"][0]["id"])
         result = Narrowed(truth(dataset))
-        for schema, hard in (("narrow_soft", False), ("narrow_hard", True)):
-            runs = [("full", {}),
-                    *((f"client {cid}", {"client_id": cid}) for cid, _ in clients[:2]),
-                    (f"campaign_ids [{one_campaign}]", {"campaign_ids": [one_campaign]})]
-            for name, settings in runs:
-                # A per-client extractor or a backfill keeps its own state (its own state id).
-                state = f"{schema}-{name.replace(' ', '-').strip('[]')}"
-                load(meltano_project, postgres, emu, schema, state, hard=hard, **settings)
+        schemas = {"narrow_soft": False, "narrow_hard": True}
+        runs = [("full", {}),
+                *((f"client {cid}", {"client_id": cid}) for cid, _ in clients[:2]),
+                (f"campaign_ids [{one_campaign}]", {"campaign_ids": [one_campaign]})]
+        for name, settings in runs:
+            # A per-client extractor or a backfill keeps its own state (its own state id); the
+            # same tap output goes into the soft-delete and the hard-delete schema.
+            state = f"narrow-{name.replace(' ', '-').strip('[]')}"
+            load(meltano_project, postgres, emu, tuple(schemas), state,
+                 hard=tuple(schemas.values()), **settings)
+            for schema in schemas:
                 live, gone = warehouse(postgres, schema)
                 result.after[f"{schema} {name}"] = live
                 result.deleted[f"{schema} {name}"] = gone
@@ -301,16 +312,16 @@ def recategorised(meltano_project: MeltanoProject,
     select = json.dumps(["reply_category_daily.*"])
     with EmulatorProcess(seed=26, campaigns=4, leads_per_campaign=30, mailboxes=4,
                          rate_limit="none") as emu:
-        env = {**meltano_tap_env({**tap_config(emu, start), **settings}),
-               "TAP_SMARTLEAD__SELECT": select, **postgres.target_env("recat")}
+        tap_env = {**meltano_tap_env({**tap_config(emu, start), **settings}),
+                   "TAP_SMARTLEAD__SELECT": select}
+        loader = {"recat": ("target-postgres", postgres.target_env("recat"))}
 
         def api_counts() -> dict[tuple[str, str], int]:
             today = emu.dataset()["now"][:10]
             truth = emu.analytics(start_date=start, end_date=today, timezone="UTC")
             return category_counts(truth["category_days"])
 
-        meltano_project.run("run", "--state-id-suffix", "recat", "tap-smartlead",
-                            "target-postgres", env=env)
+        meltano_project.pipe(tap_env, loader, state_id="recat")
         before = api_counts()
         names = {c["name"]: c["id"] for c in emu.dataset()["categories"]}
         busiest = max({name for _, name in before} & set(names),
@@ -318,8 +329,7 @@ def recategorised(meltano_project: MeltanoProject,
         target = next(cid for name, cid in names.items() if name not in {n for _, n in before})
         emu.recategorise(names[busiest], target)
         after = api_counts()
-        meltano_project.run("run", "--state-id-suffix", "recat", "tap-smartlead",
-                            "target-postgres", env=env)
+        meltano_project.pipe(tap_env, loader, state_id="recat")
         with postgres.connect() as conn:
             rows = conn.execute(
                 'SELECT "date", name, total_response FROM recat.reply_category_daily '

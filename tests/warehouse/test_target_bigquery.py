@@ -26,7 +26,6 @@ import json
 import math
 import shlex
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,23 +39,23 @@ from tests.warehouse.bigquery.stack import (
     TARGET_PACKAGES,
     TARGET_SETTINGS,
     BigQueryStack,
-    BigQueryVenvs,
 )
-from tests.warehouse.bigquery.sync import Synced, full_then_incremental
+from tests.warehouse.bigquery.sync import Synced
 from tests.warehouse.helpers import STREAM_KEYS, normalize
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def bigquery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryStack]:
-    with BigQueryStack(BigQueryVenvs.ensure(), tmp_path_factory.mktemp("bigquery")) as bq:
-        yield bq
+def bigquery(bigquery_stack: BigQueryStack) -> BigQueryStack:
+    """The session's local BigQuery (tests/conftest.py), shared with tests/dbt."""
+    return bigquery_stack
 
 
 @pytest.fixture(scope="module")
-def synced(bigquery: BigQueryStack) -> Synced:
-    return full_then_incremental(bigquery)
+def synced(bigquery_synced: Synced) -> Synced:
+    """The session's full and incremental syncs with their dbt builds (tests/conftest.py)."""
+    return bigquery_synced
 
 
 @pytest.fixture(scope="module")

@@ -18,30 +18,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from smartlead_emulator.testing import EmulatorProcess
 from tests.integration.expected import instant
-from tests.integration.tap_runner import TapRun, run_tap, tap_config
 from tests.warehouse.helpers import STREAM_KEYS, normalize
+from tests.warehouse.snowflake_venv import stack
+from tests.warehouse.snowflake_venv.stack import (  # noqa: F401 (imported by tests/dbt)
+    Loaded,
+    SnowflakeVenv,
+    load,
+    query_schema,
+)
+from tests.warehouse.venv_cache import clean_env as _clean_env  # noqa: F401 (tests/dbt)
+from tests.warehouse.venv_cache import uv as _uv  # noqa: F401 (imported by tests/dbt)
 
 pytestmark = pytest.mark.integration
 
-HERE = Path(__file__).resolve().parent / "snowflake_venv"
-PACKAGES = ["meltanolabs-target-snowflake==0.20.4", "fakesnow[server]==0.12.1"]
-DATABASE, SCHEMA = "ANALYTICS", "SMARTLEAD"
+DATABASE, SCHEMA = stack.DATABASE, stack.SCHEMA
+HERE = stack.HERE
+PACKAGES = list(stack.PACKAGES)
 
 # What each JSON Schema type of the tap becomes in Snowflake (fakesnow reports TEXT for VARCHAR).
 EXPECTED_TYPE = {
@@ -56,126 +53,22 @@ EXPECTED_TYPE = {
 }
 
 
-@dataclass(frozen=True)
-class SnowflakeVenv:
-    root: Path
-
-    def bin(self, name: str) -> str:
-        return str(self.root / "bin" / name)
-
-
-def _uv() -> str | None:
-    beside = Path(sys.executable).parent / "uv"  # uv comes with Meltano
-    return str(beside) if beside.exists() else shutil.which("uv")
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    return {**env, **extra}
+@pytest.fixture(scope="module")
+def snowflake_venv(snowflake_target_venv: SnowflakeVenv) -> SnowflakeVenv:
+    """The session's target-snowflake venv (tests/conftest.py)."""
+    return snowflake_target_venv
 
 
 @pytest.fixture(scope="module")
-def snowflake_venv() -> Iterator[SnowflakeVenv]:
-    root = Path(tempfile.mkdtemp(prefix="tap-smartlead-snowflake-venv-"))
-    venv = root / "venv"
-    try:
-        uv = _uv()
-        python = str(venv / "bin" / "python")
-        steps = (
-            [[uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-             [uv, "pip", "install", "--quiet", "--python", python, *PACKAGES]]
-            if uv else
-            [[sys.executable, "-m", "venv", str(venv)],
-             [python, "-m", "pip", "install", "--quiet", *PACKAGES]]
-        )
-        for step in steps:
-            result = subprocess.run(step, capture_output=True, text=True, timeout=900,
-                                    env=_clean_env())
-            assert result.returncode == 0, f"{step}\n{result.stdout}\n{result.stderr}"
-        site = subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        shutil.copy(HERE / "sitecustomize.py", Path(site) / "sitecustomize.py")
-        yield SnowflakeVenv(venv)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def fakesnow_port(fakesnow_server_port: int) -> int:
+    """The session's fakesnow server (tests/conftest.py), shared with tests/dbt."""
+    return fakesnow_server_port
 
 
 @pytest.fixture(scope="module")
-def fakesnow_port(snowflake_venv: SnowflakeVenv) -> Iterator[int]:
-    """fakesnow's server, in memory, on a free port of 127.0.0.1."""
-    port = _free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the server)
-    server = subprocess.Popen(
-        [snowflake_venv.bin("fakesnow"), "--server", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=_clean_env(SMARTLEAD_TEST_FAKESNOW_SERVER="1"),
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"fakesnow did not start:\n{log.read().decode(errors='replace')}")
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-@dataclass
-class Loaded:
-    tap: TapRun
-    tables: dict[str, dict[str, Any]]  # TABLE -> {"types": {COL: TYPE}, "rows": [...]}
-
-
-@pytest.fixture(scope="module")
-def loaded(snowflake_venv: SnowflakeVenv, fakesnow_port: int, tmp_path_factory) -> Loaded:
-    work = tmp_path_factory.mktemp("snowflake")
-    with EmulatorProcess(seed=17, campaigns=2, leads_per_campaign=20, mailboxes=2,
-                         rate_limit="none") as emu:
-        tap = run_tap(tap_config(emu))
-    assert tap.returncode == 0, tap.stderr_text[-3000:]
-    load(snowflake_venv, fakesnow_port, work, tap.stdout, SCHEMA)
-    return Loaded(tap=tap, tables=query_schema(snowflake_venv, fakesnow_port, SCHEMA))
-
-
-def load(venv: SnowflakeVenv, port: int, work: Path, tap_stdout: bytes, schema: str) -> None:
-    config = work / f"target-config-{schema}.json"
-    config.write_text(json.dumps({
-        "account": "fakesnow", "user": "fake", "password": "snow", "warehouse": "fake",
-        "database": DATABASE, "default_target_schema": schema, "load_method": "append-only",
-    }))
-    target = subprocess.run(
-        [venv.bin("target-snowflake"), "--config", str(config)],
-        input=tap_stdout, capture_output=True, timeout=600, cwd=work,
-        env=_clean_env(SMARTLEAD_TEST_FAKESNOW_PORT=str(port)),
-    )
-    assert target.returncode == 0, target.stderr.decode(errors="replace")[-5000:]
-
-
-def query_schema(venv: SnowflakeVenv, port: int, schema: str) -> dict[str, dict[str, Any]]:
-    query = subprocess.run(
-        [venv.bin("python"), str(HERE / "query.py"), str(port), DATABASE, schema],
-        capture_output=True, text=True, timeout=300, env=_clean_env(),
-    )
-    assert query.returncode == 0, query.stderr[-5000:]
-    return json.loads(query.stdout)
+def loaded(snowflake_loaded: Loaded) -> Loaded:
+    """The session's account loaded into schema SMARTLEAD (tests/conftest.py)."""
+    return snowflake_loaded
 
 
 # Full-table streams end with ACTIVATE_VERSION (docs/meltano.md): the target adds

@@ -17,14 +17,12 @@ a place where it is not BigQuery); the target and dbt run unmodified.
 The emulator and the target each have a venv of their own (their pins clash with each other
 and with the project's): ``BigQueryVenvs.ensure()`` builds them with uv (pip without it) under
 ``$SMARTLEAD_TEST_VENV_CACHE`` (default ``~/.cache/tap-smartlead/venvs``), one directory per
-set of pins, reused while the pins and patches are unchanged. dbt-bigquery is in the project's
-own dev extra.
+set of pins, reused while the pins and patches are unchanged (tests/warehouse/venv_cache.py).
+dbt-bigquery is in the project's own dev extra.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -35,13 +33,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from tests.warehouse.venv_cache import cached_venv
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
@@ -120,70 +119,10 @@ def free_port() -> int:
 # -- venvs ------------------------------------------------------------------------------------
 
 
-def _uv() -> str | None:
-    beside = Path(sys.executable).parent / "uv"  # uv comes with Meltano
-    return str(beside) if beside.exists() else shutil.which("uv")
-
-
-def _site_packages(python: Path) -> Path:
-    return Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, env=_clean_env(),
-    ).stdout.strip())
-
-
 def _run(step: list[str], **kwargs: Any) -> None:
     result = subprocess.run(step, capture_output=True, text=True, timeout=1200, **kwargs)
     if result.returncode != 0:
         raise RuntimeError(f"{step}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-
-
-def build_venv(root: Path, packages: Iterable[str], sitecustomize: Path | None = None) -> Path:
-    """A venv at ``root`` with ``packages`` from PyPI (and ``sitecustomize``); its python."""
-    python = root / "bin" / "python"
-    uv = _uv()
-    steps = (
-        [[uv, "venv", "--quiet", "--python", sys.executable, str(root)],
-         [uv, "pip", "install", "--quiet", "--python", str(python), *packages]]
-        if uv else
-        [[sys.executable, "-m", "venv", str(root)],
-         [str(python), "-m", "pip", "install", "--quiet", *packages]]
-    )
-    for step in steps:
-        _run(step, env=_clean_env())
-    if sitecustomize is not None:
-        shutil.copy(sitecustomize, _site_packages(python) / "sitecustomize.py")
-    return python
-
-
-def cache_root() -> Path:
-    configured = os.environ.get("SMARTLEAD_TEST_VENV_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "tap-smartlead" / "venvs"
-
-
-def _cached(name: str, packages: tuple[str, ...], sitecustomize: Path | None,
-            finish: Any = None) -> Path:
-    """``<cache>/<name>-<hash of python, pins, patch>``, built once and reused.
-
-    Built in place (a venv's scripts name their interpreter by absolute path), under a file
-    lock so that two sessions never build the same one at once; ``.complete`` marks it whole.
-    """
-    digest = hashlib.sha256(json.dumps([sys.version, packages]).encode())
-    if sitecustomize is not None:
-        digest.update(sitecustomize.read_bytes())
-    root = cache_root() / f"{name}-{digest.hexdigest()[:12]}"
-    if (root / ".complete").exists():
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{root}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / ".complete").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            build_venv(root / "venv", packages, sitecustomize)
-            if finish is not None:
-                finish(root)
-            (root / ".complete").touch()
-    return root
 
 
 def _install_duckdb_extensions(root: Path) -> None:
@@ -204,10 +143,10 @@ class BigQueryVenvs:
     def ensure(cls) -> BigQueryVenvs:
         """Both venvs, built in parallel when missing (a minute or two), else reused."""
         with ThreadPoolExecutor(2) as pool:
-            emulator = pool.submit(_cached, "bqemulator", EMULATOR_PACKAGES,
+            emulator = pool.submit(cached_venv, "bqemulator", EMULATOR_PACKAGES,
                                    HERE / "emulator_sitecustomize.py",
                                    _install_duckdb_extensions)
-            target = pool.submit(_cached, "target-bigquery", TARGET_PACKAGES, None)
+            target = pool.submit(cached_venv, "target-bigquery", TARGET_PACKAGES, None)
             return cls(emulator.result(), target.result())
 
     def target_bin(self, name: str) -> str:
