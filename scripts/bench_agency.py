@@ -46,11 +46,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smartlead_emulator.testing import EmulatorProcess  # noqa: E402
+
+# The tap's peak RSS is sampled the same way as every other benchmark's (scripts/benchkit.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchkit import wait_measured  # noqa: E402
+
 from tests.integration.activity_needs import day_needs, full_sync_needs  # noqa: E402
 
 TAP = str(Path(sys.executable).parent / "tap-smartlead")
 WINDOWS_PATH = "/campaigns/{id}/analytics-by-date"
-SAMPLE_SECONDS = 0.1
 NO_LIMIT = {"rate_limit_requests": 100000, "rate_limit_window_seconds": 1}
 SEED_PER_SECOND = 10 / 2
 LIVE_PER_SECOND = 200 / 60
@@ -88,33 +92,6 @@ class Run:
     records: dict[str, list[dict[str, Any]]]
     returncode: int
     stderr_tail: str
-
-
-def own_peak_rss_kb(pid: int) -> int | None:
-    """The process's VmHWM in kB (None once it has exited: a zombie has no memory)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def wait_measured(process: subprocess.Popen[bytes]) -> tuple[int, Any, int]:
-    """Wait for ``process``: its wait status, its rusage, and its own peak RSS in kB (the last
-    VmHWM read before it exited; VmHWM only grows)."""
-    peak = 0
-    while True:
-        sample = own_peak_rss_kb(process.pid)
-        if sample is not None:
-            peak = max(peak, sample)
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid == process.pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return status, usage, peak
-        time.sleep(SAMPLE_SECONDS)
 
 
 def run_tap(emu: EmulatorProcess, config: dict[str, Any], state: dict | None, tmp: Path,
