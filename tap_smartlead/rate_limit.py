@@ -268,6 +268,8 @@ class RateLimiter:
         started = getattr(self._local, "started_at", None)
         if started is None:
             started = self._clock()
+        else:
+            self._keep_in_window_until_answered(started)
         if verdict.limit is not None and verdict.limit != self._announced_server_limit:
             self._announced_server_limit = verdict.limit
             LOGGER.info(
@@ -301,6 +303,23 @@ class RateLimiter:
                         wait,
                     )
                     self.pause_for(wait)
+
+    def _keep_in_window_until_answered(self, started: float) -> None:
+        """Count the request in the window from its answer on, not from its start.
+
+        The server counts a request when it reaches it, somewhere between the start and the
+        answer. On a busy machine, or behind a server that queues requests, that can be long
+        after the start: a burst that arrived late would still fill the server's window when
+        the next burst, one window after the starts, arrives on time. The answer is the latest
+        the server can have counted it, so windows measured from answers never crowd it (at the
+        cost of one request's latency per window)."""
+        with self._state_lock:
+            try:
+                self._starts.remove(started)
+            except ValueError:
+                return  # already past every window
+            # Now is later than every recorded stamp: the deque stays sorted.
+            self._starts.append(self._clock())
 
     def _accepted_start(self, started: float) -> None:
         with self._state_lock:

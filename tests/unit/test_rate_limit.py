@@ -85,6 +85,20 @@ def test_never_more_than_n_starts_in_any_window_under_concurrency():
     assert max(starts) - min(starts) == pytest.approx(19 * (2.0 + rl.safety_seconds))
 
 
+def test_a_burst_the_server_counted_late_holds_its_slots_until_its_answers():
+    # A loaded machine: ten requests start together, the server reaches them 0.5 s later and
+    # counts them then. The eleventh may start only once the server's window has let them go.
+    clock = FakeClock()
+    rl = limiter(clock, requests=10, window=2.0)
+    for _ in range(10):
+        rl.acquire()
+    clock.sleep(0.5)
+    for _ in range(10):
+        rl.observe(ServerVerdict(status_code=200))
+    rl.acquire()
+    assert clock() >= 1000.5 + 2.0
+
+
 def test_retry_after_pauses_every_start_exactly_that_long():
     clock = FakeClock()
     rl = limiter(clock)
