@@ -13,10 +13,10 @@ from types import FrameType
 
 from . import global_analytics
 from .api import BULK_HISTORY_CAP, BULK_HISTORY_FORMS
-from .lead_feeds import ACTIVITIES_FORMS, ACTIVITIES_PER_MINUTE, LEADS_ALL_FORMS, LeadFeeds
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
+from .lead_feeds import ACTIVITIES_FORMS, ACTIVITIES_PER_MINUTE, LEADS_ALL_FORMS, LeadFeeds
 from .ratelimit import POLICIES, RateLimiter
 from .server import API_PREFIX, Emulator, make_server
 from .timeutil import UTC, parse_instant

@@ -12,9 +12,9 @@ from typing import Any
 
 from . import global_analytics, render
 from .api import BULK_HISTORY_FORMS, is_duplicated
-from .lead_feeds import ACTIVITIES_FORMS, LEADS_ALL_FORMS, LeadFeeds
 from .dataset import Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
+from .lead_feeds import ACTIVITIES_FORMS, LEADS_ALL_FORMS, LeadFeeds
 from .models import Campaign
 from .ratelimit import POLICIES, RateLimiter
 from .timeutil import fmt_now

@@ -63,6 +63,9 @@ NO_FINGERPRINT = "0" * 16
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
+# The signals' ranges start this long before the read day, and an event this long before the
+# read still counts (a server clock a little behind the tap's).
+SIGNAL_SLACK = dt.timedelta(hours=1)
 # campaign_lead_stats keys and top-level counts the digest covers; anything else in the answer
 # (names, tags, client details) is not activity.
 LEAD_STATS_KEY = "campaign_lead_stats"
@@ -104,6 +107,8 @@ class ActivityDetector:
         moved_since: Callable[[dt.date], Mapping[str, str] | None] | None = None,
         today: dt.date | None = None,
         refresh_within: int = 7,
+        acted_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
+        leads_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
     ) -> None:
         self._fetch = fetch
         self.enabled = enabled
@@ -117,6 +122,14 @@ class ActivityDetector:
         self._moved_lock = threading.Lock()
         self._route_failed = False
         self._moving: set[str] = set()
+        # When the run began: what a stream reads from here on is marked read at this time.
+        now = dt.datetime.now(dt.timezone.utc)
+        self.started = now if today is None else dt.datetime.combine(today, now.timetz())
+        # Clicks and other events the account-wide figures do not count, and leads added: the
+        # campaign id -> the time of its latest one (tap_smartlead/signals.py), per start day.
+        self._signals = {"acted": acted_since, "leads": leads_since}
+        self._signal_answers: dict[tuple[str, dt.date], Mapping[str, dt.datetime] | None] = {}
+        self._signal_failed: set[str] = set()
 
     # --- which campaigns moved ------------------------------------------------------------
 
@@ -187,6 +200,10 @@ class ActivityDetector:
                 if figures != partition_state.get(MOVED_KEY, NOT_LISTED):
                     self._note_moving(campaign_id)
                     return False
+                # A click (or an event the figures do not count) since the read.
+                if self._signal("acted", campaign_id, partition_state):
+                    self._note_moving(campaign_id)
+                    return False
                 if not self.warm(partition_state):
                     return True
                 # Recently active: a lead added or a click alone moves no figure of the
@@ -198,6 +215,37 @@ class ActivityDetector:
         if not partition_state.get(FINGERPRINT_KEY):
             return False
         return bool(partition_state[FINGERPRINT_KEY] == self.fingerprint(campaign_id))
+
+    def _signal(self, kind: str, campaign_id: Any,
+                partition_state: Mapping[str, Any]) -> bool | None:
+        """Whether the signal ``kind`` saw the campaign after the stream last read it (None: the
+        signal cannot say). Asked once per run and start day: from the read day's midnight
+        (UTC), a day earlier for a server whose clock lags."""
+        fetch = self._signals.get(kind)
+        read_at = _instant(partition_state.get(READ_ON_KEY))
+        if fetch is None or read_at is None or kind in self._signal_failed:
+            return None
+        day = min(read_at.date(), self.today)
+        with self._moved_lock:
+            key = (kind, day)
+            if key not in self._signal_answers:
+                since = dt.datetime.combine(day, dt.time(), dt.timezone.utc) - SIGNAL_SLACK
+                answer = fetch(since)
+                if answer is None:
+                    self._signal_failed.add(kind)
+                self._signal_answers[key] = answer
+            answer = self._signal_answers[key]
+        if answer is None:
+            return None
+        latest = answer.get(str(campaign_id))
+        return latest is not None and latest > read_at - SIGNAL_SLACK
+
+    def got_leads(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
+        """A lead was created in the campaign since the stream last read it (the leads
+        signal): the reads a new lead changes are due, not everything activity costs."""
+        if not self.enabled:
+            return False
+        return bool(self._signal("leads", campaign_id, partition_state))
 
     def warm(self, partition_state: Mapping[str, Any]) -> bool:
         """The campaign moved within the last ``refresh_within`` days (for this stream)."""
@@ -217,7 +265,8 @@ class ActivityDetector:
             for key in (READ_ON_KEY, MOVED_KEY, MOVED_ON_KEY, FINGERPRINT_KEY):
                 partition_state.pop(key, None)
             return
-        partition_state[READ_ON_KEY] = self.today.isoformat()
+        # The run's start (a day and a time): the signals compare their times with it.
+        partition_state[READ_ON_KEY] = self.started.isoformat(timespec="seconds")
         today = self.moved(self.today - SKEW)
         if today is None:
             partition_state.pop(MOVED_KEY, None)
@@ -270,6 +319,20 @@ def phase(key: Any, runs: int) -> int:
     so that the refreshes of a fully synced account do not all fall on one run."""
     digest = hashlib.sha256(str(key).encode()).digest()
     return int.from_bytes(digest[:4], "big") % runs
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """``read_on`` as a time: a bare day (an earlier version's) is its midnight, UTC."""
+    if not value:
+        return None
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.timezone.utc)
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _day(value: Any) -> dt.date | None:

@@ -335,7 +335,11 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
     @override
     def plan_partition(self, context: dict) -> Any:
-        if self.skips_partition(context, refresh_only=False):
+        activity = self.run.activity
+        state = self.get_context_state(context)
+        # A lead added moves the campaign's lead counts (tap_smartlead/signals.py).
+        leads_added = activity.enabled and activity.got_leads(context["campaign_id"], state)
+        if not leads_added and self.skips_partition(context, refresh_only=False):
             return []
         return [self.call(context)]
 
