@@ -63,8 +63,7 @@ NO_FINGERPRINT = "0" * 16
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
-# The signals' ranges start this long before the read day, and an event this long before the
-# read still counts (a server clock a little behind the tap's).
+# The signals' ranges start this long before the read day (a server clock a little behind).
 SIGNAL_SLACK = dt.timedelta(hours=1)
 # campaign_lead_stats keys and top-level counts the digest covers; anything else in the answer
 # (names, tags, client details) is not activity.
@@ -238,7 +237,9 @@ class ActivityDetector:
         if answer is None:
             return None
         latest = answer.get(str(campaign_id))
-        return latest is not None and latest > read_at - SIGNAL_SLACK
+        # After the run that read it began (its reads came later still: an event stamped by a
+        # server clock a little behind the tap's is only missed if it also came before them).
+        return latest is not None and latest > read_at
 
     def got_leads(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
         """A lead was created in the campaign since the stream last read it (the leads
