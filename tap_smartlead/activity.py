@@ -63,8 +63,11 @@ NO_FINGERPRINT = "0" * 16
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
-# The signals' ranges start this long before the read day (a server clock a little behind).
+# The signals' ranges start this long before the last read (a server clock a little behind).
 SIGNAL_SLACK = dt.timedelta(hours=1)
+# The account's newest lead id when the stream read the campaign: the next run's new leads are
+# those above it (tap_smartlead/signals.py).
+LEADS_TO_KEY = "leads_to"
 # campaign_lead_stats keys and top-level counts the digest covers; anything else in the answer
 # (names, tags, client details) is not activity.
 LEAD_STATS_KEY = "campaign_lead_stats"
@@ -107,7 +110,7 @@ class ActivityDetector:
         today: dt.date | None = None,
         refresh_within: int = 7,
         acted_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
-        leads_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
+        leads_since: Callable[..., tuple[Mapping[str, Any], int | None] | None] | None = None,
     ) -> None:
         self._fetch = fetch
         self.enabled = enabled
@@ -127,8 +130,9 @@ class ActivityDetector:
         # Clicks and other events the account-wide figures do not count, and leads added: the
         # campaign id -> the time of its latest one (tap_smartlead/signals.py), per start day.
         self._signals = {"acted": acted_since, "leads": leads_since}
-        self._signal_answers: dict[tuple[str, dt.date], Mapping[str, dt.datetime] | None] = {}
+        self._signal_answers: dict[tuple[str, Any], Mapping[str, Any] | None] = {}
         self._signal_failed: set[str] = set()
+        self._top_lead: int | None = None  # the account's newest lead id when first asked
 
     # --- which campaigns moved ------------------------------------------------------------
 
@@ -218,28 +222,43 @@ class ActivityDetector:
     def _signal(self, kind: str, campaign_id: Any,
                 partition_state: Mapping[str, Any]) -> bool | None:
         """Whether the signal ``kind`` saw the campaign after the stream last read it (None: the
-        signal cannot say). Asked once per run and start day: from the read day's midnight
-        (UTC), a day earlier for a server whose clock lags."""
+        signal cannot say). Asked once per run for each earlier run's start (the hour) and,
+        for leads, each newest lead id a read was marked with."""
         fetch = self._signals.get(kind)
         read_at = _instant(partition_state.get(READ_ON_KEY))
         if fetch is None or read_at is None or kind in self._signal_failed:
             return None
-        day = min(read_at.date(), self.today)
+        # Every partition a run touched holds that run's start: one question per earlier run
+        # (normally the last one), from an hour before it.
+        start = min(read_at, self.started).replace(minute=0, second=0, microsecond=0)
+        after_id = partition_state.get(LEADS_TO_KEY) if kind == "leads" else None
+        after_id = after_id if isinstance(after_id, int) else None
         with self._moved_lock:
-            key = (kind, day)
+            key = (kind, start if after_id is None else after_id)
             if key not in self._signal_answers:
-                since = dt.datetime.combine(day, dt.time(), dt.timezone.utc) - SIGNAL_SLACK
-                answer = fetch(since)
+                since = start - SIGNAL_SLACK
+                answer = fetch(since) if kind == "acted" else fetch(since, after_id)
                 if answer is None:
                     self._signal_failed.add(kind)
+                elif kind == "leads":
+                    answer, top = answer
+                    if top is not None and self._top_lead is None:
+                        self._top_lead = top  # the first answer: before any read it marks
                 self._signal_answers[key] = answer
             answer = self._signal_answers[key]
         if answer is None:
             return None
         latest = answer.get(str(campaign_id))
+        if latest is None:
+            return False
+        if kind == "leads":
+            created, lead_id = latest
+            # Newer than the newest lead when it was read (ids only grow: no clock), or, for
+            # a read not marked with one, created after the run that read it began.
+            return lead_id > after_id if after_id is not None else created > read_at
         # After the run that read it began (its reads came later still: an event stamped by a
         # server clock a little behind the tap's is only missed if it also came before them).
-        return latest is not None and latest > read_at
+        return bool(latest > read_at)
 
     def got_leads(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
         """A lead was created in the campaign since the stream last read it (the leads
@@ -268,6 +287,8 @@ class ActivityDetector:
             return
         # The run's start (a day and a time): the signals compare their times with it.
         partition_state[READ_ON_KEY] = self.started.isoformat(timespec="seconds")
+        if self._top_lead is not None:
+            partition_state[LEADS_TO_KEY] = self._top_lead
         today = self.moved(self.today - SKEW)
         if today is None:
             partition_state.pop(MOVED_KEY, None)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.errors import (
@@ -45,9 +45,9 @@ PAGE_SIZE = 1000
 MAX_ACTIVITY_PAGES = 10
 # At most this many leads created since the last run are looked up (one request each).
 MAX_NEW_LEADS = 100
-MAX_LEAD_PAGES = 1
 UNAVAILABLE = (NotFoundError, ApiRequestError, UnexpectedResponseError, AuthenticationError)
 
+_T = TypeVar("_T")
 Fetch = Callable[[ApiCall], Any]
 Call = Callable[[str, Mapping[str, Any]], ApiCall]
 
@@ -117,11 +117,15 @@ def campaigns_with_activity(
     raise SignalUnavailable(f"more than {MAX_ACTIVITY_PAGES * PAGE_SIZE} leads with activity")
 
 
-def new_leads(fetch: Fetch, call: Call, since: dt.datetime) -> list[tuple[Any, dt.datetime]]:
-    """The leads created after ``since`` (id, created_at), newest first."""
-    found: list[tuple[Any, dt.datetime]] = []
+def new_leads(
+    fetch: Fetch, call: Call, since: dt.datetime, after_id: int | None = None
+) -> tuple[list[tuple[int, dt.datetime]], int | None]:
+    """The leads newer than lead ``after_id`` (lead ids only grow: no clock involved) or, when
+    no id is known, created after ``since``, newest first; and the account's newest lead id."""
+    found: list[tuple[int, dt.datetime]] = []
+    top: int | None = None
     cursor = None
-    for _ in range(MAX_LEAD_PAGES + MAX_NEW_LEADS // PAGE_SIZE + 1):
+    for _ in range(MAX_NEW_LEADS // PAGE_SIZE + 2):
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if cursor is not None:
             params["lastSeenLeadId"] = cursor
@@ -131,27 +135,39 @@ def new_leads(fetch: Fetch, call: Call, since: dt.datetime) -> list[tuple[Any, d
         if not isinstance(leads, list):
             raise SignalUnavailable("an answer without data.leads")
         for lead in leads:
+            lead_id = _int(lead.get("id")) if isinstance(lead, Mapping) else None
             created = parse_timestamp(lead.get("created_at")) if isinstance(lead, Mapping) \
                 else None
-            if created is None or lead.get("id") is None:
+            if lead_id is None or (created is None and after_id is None):
                 raise SignalUnavailable("a lead without id or created_at")
-            if created <= since:
-                return found
-            found.append((lead["id"], created))
+            top = lead_id if top is None else max(top, lead_id)
+            older = lead_id <= after_id if after_id is not None else created <= since
+            if older:
+                return found, top
+            found.append((lead_id, created or since))
             if len(found) > MAX_NEW_LEADS:
-                raise SignalUnavailable(f"more than {MAX_NEW_LEADS} leads created since")
+                raise SignalUnavailable(f"more than {MAX_NEW_LEADS} new leads")
         cursor = data.get("lastSeenLeadId")
         if not leads or cursor is None:
-            return found
-    return found
+            return found, top
+    return found, top
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def campaigns_with_new_leads(
-    fetch: Fetch, call: Call, since: dt.datetime
-) -> dict[str, dt.datetime]:
-    """Campaign id (as text) -> the creation time of its newest lead created after ``since``."""
-    out: dict[str, dt.datetime] = {}
-    for lead_id, created in new_leads(fetch, call, since):
+    fetch: Fetch, call: Call, since: dt.datetime, after_id: int | None = None
+) -> tuple[dict[str, tuple[dt.datetime, int]], int | None]:
+    """Campaign id (as text) -> (the creation time, the id) of its newest lead among those
+    ``new_leads`` finds; and the account's newest lead id."""
+    out: dict[str, tuple[dt.datetime, int]] = {}
+    leads, top = new_leads(fetch, call, since, after_id)
+    for lead_id, created in leads:
         payload = fetch(call(LEAD_CAMPAIGNS_PATH.format(lead_id=lead_id), {}))
         rows = payload.get("data") if isinstance(payload, Mapping) else payload
         if not isinstance(rows, list):
@@ -162,13 +178,11 @@ def campaigns_with_new_leads(
             if campaign is None:
                 raise SignalUnavailable("a lead's campaign without id")
             key = str(campaign)
-            out[key] = max(out.get(key, created), created)
-    return out
+            out[key] = max(out.get(key, (created, lead_id)), (created, lead_id))
+    return out, top
 
 
-def guarded(
-    what: str, logger: logging.Logger, read: Callable[[], dict[str, dt.datetime]]
-) -> dict[str, dt.datetime] | None:
+def guarded(what: str, logger: logging.Logger, read: Callable[[], _T]) -> _T | None:
     """``read()``, or None after one warning (per call: the detector asks once per run)."""
     try:
         return read()

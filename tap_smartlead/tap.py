@@ -388,11 +388,13 @@ class TapSmartlead(Tap):
                 self._signal_fetch, self._signal_call, since, until),
         )
 
-    def _campaigns_with_leads_since(self, since: dt.datetime) -> Mapping[str, dt.datetime] | None:
+    def _campaigns_with_leads_since(
+        self, since: dt.datetime, after_id: int | None
+    ) -> tuple[Mapping[str, Any], int | None] | None:
         return signals.guarded(
             f"GET {signals.LEADS_ALL_PATH}", self.logger,
             lambda: signals.campaigns_with_new_leads(
-                self._signal_fetch, self._signal_call, since),
+                self._signal_fetch, self._signal_call, since, after_id),
         )
 
     def _stream(self, kind: type[_S]) -> _S:

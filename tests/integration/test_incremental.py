@@ -144,6 +144,9 @@ def test_state_size_does_not_grow_with_leads():
         for name in DAILY_TABLES:
             by_day = state["bookmarks"].get(name, {}).pop("emitted_keys", {})
             assert len(by_day) <= DAYS_REREAD, name
+            # each look-back day's account figures when it was read: one digest a day
+            figures = state["bookmarks"].get(name, {}).pop("day_figures", {})
+            assert len(figures) <= DAYS_REREAD, name
             day_keys += sum(len(keys) for keys in by_day.values())
         per_day = (len(dataset["campaigns"]) + len(dataset["email_accounts"])
                    + len(dataset.get("clients") or []) + len(dataset.get("categories") or []))

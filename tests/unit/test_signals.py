@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tap_smartlead import signals
-from tap_smartlead.activity import MOVED_KEY, READ_ON_KEY, ActivityDetector
+from tap_smartlead.activity import LEADS_TO_KEY, MOVED_KEY, READ_ON_KEY, ActivityDetector
 from tap_smartlead.http_client import ApiCall
 
 UTC = dt.timezone.utc
@@ -64,10 +64,17 @@ def test_new_leads_stop_at_the_first_lead_created_before_the_range() -> None:
         asked.append(c.path)
         return answers[c.path]
 
-    found = signals.campaigns_with_new_leads(fetch, call, dt.datetime(2026, 3, 9, tzinfo=UTC))
-    assert found == {"1001": dt.datetime(2026, 3, 10, 5, tzinfo=UTC),
-                     "1002": dt.datetime(2026, 3, 9, 23, tzinfo=UTC)}
+    found, top = signals.campaigns_with_new_leads(
+        fetch, call, dt.datetime(2026, 3, 9, tzinfo=UTC))
+    assert found == {"1001": (dt.datetime(2026, 3, 10, 5, tzinfo=UTC), 9),
+                     "1002": (dt.datetime(2026, 3, 9, 23, tzinfo=UTC), 8)}
+    assert top == 9
     assert asked == ["/leads/all", "/leads/9/campaigns", "/leads/8/campaigns"]
+    # With the newest lead id of the last read, the ids decide, whatever the clocks say.
+    asked.clear()
+    found, _ = signals.campaigns_with_new_leads(
+        fetch, call, dt.datetime(2030, 1, 1, tzinfo=UTC), after_id=8)
+    assert set(found) == {"1001"} and asked == ["/leads/all", "/leads/9/campaigns"]
 
 
 def test_a_campaign_whose_only_activity_is_a_click_after_the_read_is_not_idle() -> None:
@@ -86,14 +93,14 @@ def test_a_campaign_whose_only_activity_is_a_click_after_the_read_is_not_idle() 
     assert not detector.is_idle(1000, read)  # clicked after the read
     assert detector.is_idle(1001, read)  # its click was before the read
     assert detector.is_idle(1002, read)  # no activity at all
-    assert starts == [dt.datetime(2026, 3, 8, 23, tzinfo=UTC)]  # once, from the read day
+    assert starts == [dt.datetime(2026, 3, 9, 6, tzinfo=UTC)]  # once, an hour before the read
 
 
 def test_leads_added_are_their_own_signal_and_a_failed_one_is_asked_once() -> None:
     today = dt.date(2026, 3, 10)
     asked: list[dt.datetime] = []
 
-    def leads(since: dt.datetime) -> None:
+    def leads(since: dt.datetime, after_id: int | None) -> None:
         asked.append(since)
         return None
 
@@ -104,6 +111,12 @@ def test_leads_added_are_their_own_signal_and_a_failed_one_is_asked_once() -> No
     assert len(asked) == 1
     noon = dt.datetime(2026, 3, 9, 12, tzinfo=UTC)
     added = ActivityDetector(lambda cid: {}, enabled=True, moved_since=lambda d: {}, today=today,
-                             leads_since=lambda s: {"1000": noon})
+                             leads_since=lambda s, after: ({"1000": (noon, 41)}, 41))
     assert added.got_leads(1000, read) and not added.got_leads(1001, read)
     assert added.is_idle(1000, read)  # a lead added alone is no activity for the other reads
+    # A read marked with the newest lead id: only a newer lead counts.
+    assert not added.got_leads(1000, {**read, LEADS_TO_KEY: 41})
+    assert added.got_leads(1000, {**read, LEADS_TO_KEY: 40})
+    state: dict[str, Any] = {}
+    added.mark_read(1000, state)
+    assert state[LEADS_TO_KEY] == 41  # the newest lead id when this run first asked
