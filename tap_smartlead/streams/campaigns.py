@@ -337,9 +337,16 @@ class CampaignAnalyticsStream(CampaignChildStream):
     def plan_partition(self, context: dict) -> Any:
         activity = self.run.activity
         state = self.get_context_state(context)
-        # A lead added moves the campaign's lead counts (tap_smartlead/signals.py).
-        leads_added = activity.enabled and activity.got_leads(context["campaign_id"], state)
-        if not leads_added and self.skips_partition(context, refresh_only=False):
+        if (
+            activity.enabled
+            and not activity.refresh_due(state)
+            and activity.is_idle(context["campaign_id"], state)
+            # A lead added moves the campaign's lead counts (tap_smartlead/signals.py); asked
+            # only of a campaign that is otherwise idle.
+            and activity.got_leads(context["campaign_id"], state)
+        ):
+            return [self.call(context)]
+        if self.skips_partition(context, refresh_only=False):
             return []
         return [self.call(context)]
 
