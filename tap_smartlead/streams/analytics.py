@@ -168,10 +168,12 @@ class DailyAnalyticsStream(RouteLimitedStream):
             first = last + dt.timedelta(days=1)
         if self.days_per_request == 1 and out:
             account = self.sibling(AccountDailyStatsStream)
-            active = account.active_days(out[0][0], today)
+            first = out[0][0]
+            active = account.active_days(first, today)
             if active is not None:
                 out = [(day, last) for day, last in out if day in active]
-                return self.changed_days(out, account.figures_by_day(out[0][0], today)
+                # The same ranges as active_days' (their answers are shared, no request more).
+                return self.changed_days(out, account.figures_by_day(first, today)
                                          if out else None)
         return out
 
