@@ -32,6 +32,7 @@ from tap_smartlead.errors import (
     ApiRequestError,
     AuthenticationError,
     NotFoundError,
+    RetriesExhaustedError,
     UnexpectedResponseError,
 )
 from tap_smartlead.http_client import ApiCall
@@ -45,7 +46,10 @@ PAGE_SIZE = 1000
 MAX_ACTIVITY_PAGES = 10
 # At most this many leads created since the last run are looked up (one request each).
 MAX_NEW_LEADS = 100
-UNAVAILABLE = (NotFoundError, ApiRequestError, UnexpectedResponseError, AuthenticationError)
+# What makes a signal say nothing this run (its route is unverified: a server error that
+# outlasts the retries there is no reason to fail the sync).
+UNAVAILABLE = (NotFoundError, ApiRequestError, UnexpectedResponseError, AuthenticationError,
+               RetriesExhaustedError)
 
 _T = TypeVar("_T")
 Fetch = Callable[[ApiCall], Any]
