@@ -14,7 +14,12 @@ first time is never idle. A campaign that moved in the last ``refresh_within_day
 count what the account-wide answer does not.
 
 What the answer does not count (docs/requests.md): a click or an unsubscribe alone, a lead
-added without a send, anything edited by hand. The first three move a recently active
+added without a send, anything edited by hand. Two account-wide signals (tap_smartlead/
+signals.py), asked only when a campaign would otherwise be skipped, cover the first and the
+third: the activities feed (any email event after the run that last read the campaign began:
+the campaign is active) and the leads new to the account since the newest lead id the read was
+marked with (``leads_to``; the campaign only got leads: ``got_leads``, read by the streams a
+new lead changes). What they miss, and a signal that cannot answer, falls to a recently active
 campaign's own counts; otherwise, and for edits, the rotation below reads every campaign at
 least once per ``refresh_within_days`` runs.
 
