@@ -16,6 +16,7 @@ from .api import BULK_HISTORY_CAP, BULK_HISTORY_FORMS
 from .control import SHAPES, Config
 from .dataset import VANISH_ANSWERS, Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
+from .lead_feeds import ACTIVITIES_FORMS, ACTIVITIES_PER_MINUTE, LEADS_ALL_FORMS, LeadFeeds
 from .ratelimit import POLICIES, RateLimiter
 from .server import API_PREFIX, Emulator, make_server
 from .timeutil import UTC, parse_instant
@@ -60,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "does not document it)")
     p.add_argument("--bulk-history-cap", type=int, default=BULK_HISTORY_CAP,
                    help="lead ids one bulk thread request may hold (more: 400)")
+    p.add_argument("--leads-all", choices=LEADS_ALL_FORMS, default="live",
+                   help="GET /leads/all: live, or absent (404)")
+    p.add_argument("--leads-activities", choices=ACTIVITIES_FORMS, default="data",
+                   help="GET /campaigns/all-leads-activities: data ({ok, data, hasMore}), list "
+                        "(a bare list), odd ({ok: true} only) or absent (404)")
+    p.add_argument("--leads-activities-per-minute", type=int, default=ACTIVITIES_PER_MINUTE,
+                   help="that route's own limit (a bare 429 above it); 0: none")
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-kinds", default="all")
@@ -172,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         limiter=limiter,
         bulk_history=args.bulk_history or ("live" if args.shapes == "live" else "absent"),
         bulk_history_cap=args.bulk_history_cap,
+        feeds=LeadFeeds(args.leads_all, args.leads_activities, args.leads_activities_per_minute),
         faults=FaultInjector(args.fault_rate, kinds, args.fault_seed),
         transient_empty=TransientEmpty(args.transient_empty_rate, args.fault_seed),
     )

@@ -93,6 +93,7 @@ def _campaign_day(ds: Dataset, campaign: Campaign, start: datetime, end: datetim
                 if msg.open_time is None:
                     msg.open_time = when
                 msg.open_count += 1
+                msg.events.append(("OPEN", when))
                 msg.owner.touch(when)
         if msg.open_time is not None and rng.random() < P_CLICK:
             when = between(rng, max(start, msg.sent_time, msg.open_time), end)
@@ -100,6 +101,7 @@ def _campaign_day(ds: Dataset, campaign: Campaign, start: datetime, end: datetim
                 if msg.click_time is None:
                     msg.click_time = when
                 msg.click_count += 1
+                msg.events.append(("CLICK", when))
                 msg.owner.touch(when)
     if ds.live:  # hand-sent answers to some of today's replies (own RNG: seed mode unchanged)
         mrng = ds.rng("advance", ds.days_advanced, "manual", campaign.id)

@@ -14,6 +14,7 @@ from . import global_analytics, render
 from .api import BULK_HISTORY_FORMS, is_duplicated
 from .dataset import Dataset
 from .faults import FaultInjector, TransientEmpty, parse_kinds
+from .lead_feeds import ACTIVITIES_FORMS, LEADS_ALL_FORMS, LeadFeeds
 from .models import Campaign
 from .ratelimit import POLICIES, RateLimiter
 from .timeutil import fmt_now
@@ -80,6 +81,8 @@ class Config:
     verbose: bool = False
     bulk_history: str = "live"  # the bulk thread endpoint's form: live, reference or absent
     bulk_history_cap: int = 100  # lead ids one bulk request may hold (more: 400)
+    # /leads/all and /campaigns/all-leads-activities: their forms and the latter's own limit
+    feeds: LeadFeeds = field(default_factory=LeadFeeds)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter("seed"))
     faults: FaultInjector = field(default_factory=lambda: FaultInjector(0.0, (), 1))
     transient_empty: TransientEmpty = field(default_factory=lambda: TransientEmpty(0.0, 1))
@@ -99,13 +102,16 @@ class Config:
             "rate_limit_window": self.limiter.window,
             "bulk_history": self.bulk_history,
             "bulk_history_cap": self.bulk_history_cap,
+            "leads_all": self.feeds.leads_all_form,
+            "leads_activities": self.feeds.activities_form,
         }
 
     def apply(self, changes: dict[str, Any]) -> None:
         """Validate everything first, then apply, so a bad request changes nothing."""
         allowed = {"latency_ms", "fault_rate", "fault_kinds", "rate_limit",
                    "rate_limit_requests", "rate_limit_window", "slow_seconds",
-                   "transient_empty_rate", "bulk_history", "bulk_history_cap"}
+                   "transient_empty_rate", "bulk_history", "bulk_history_cap",
+                   "leads_all", "leads_activities"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
@@ -121,6 +127,12 @@ class Config:
         cap = changes.get("bulk_history_cap", self.bulk_history_cap)
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ValueError("bulk_history_cap must be an integer >= 1")
+        leads_all = str(changes.get("leads_all", self.feeds.leads_all_form))
+        if leads_all not in LEADS_ALL_FORMS:
+            raise ValueError(f"unknown leads_all form {leads_all!r}")
+        activities = str(changes.get("leads_activities", self.feeds.activities_form))
+        if activities not in ACTIVITIES_FORMS:
+            raise ValueError(f"unknown leads_activities form {activities!r}")
         limiter = self.limiter
         if {"rate_limit", "rate_limit_requests", "rate_limit_window"} & set(changes):
             policy = str(changes.get("rate_limit", limiter.policy))
@@ -134,6 +146,7 @@ class Config:
         self.faults.rate, self.faults.kinds = rate, kinds
         self.transient_empty.rate = empty_rate
         self.bulk_history, self.bulk_history_cap = bulk, cap
+        self.feeds.leads_all_form, self.feeds.activities_form = leads_all, activities
 
 
 def _number(changes: dict[str, Any], key: str, current: float, lo: float,

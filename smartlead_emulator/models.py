@@ -143,6 +143,9 @@ class Message:
     click_count: int = 0
     is_unsubscribed: bool = False
     is_bounced: bool = False
+    # Every open and click after the clock first advanced, with its time (the statistics row
+    # keeps the first of each and counts the rest): the account-wide activity feed lists them.
+    events: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

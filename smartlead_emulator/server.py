@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, control, edits, global_analytics, removals, render, seed_examples
+from . import api, control, edits, global_analytics, lead_feeds, removals, render, seed_examples
 from .dataset import Dataset
 from .faults import BAD_JSON, BARE_STRING, HTML_ERROR_PAGE, HTML_PAGES, NOT_JSON
 from .timeutil import fmt_now
@@ -51,6 +51,9 @@ def _route(template: str, func: Callable[..., Any], envelope: str | None = None,
 # Order matters only where a literal segment could also match `{id}`: fetch-categories first.
 ROUTES: tuple[Route, ...] = (
     _route("/campaigns", api.campaigns),
+    # Account-wide routes of the newer reference (lead_feeds), before `/campaigns/{id}`.
+    _route(lead_feeds.ACTIVITIES, lambda ds, params, *, feeds: feeds.activities(ds, params)),
+    _route(lead_feeds.LEADS_ALL, lambda ds, params, *, feeds: feeds.leads_all(ds, params)),
     _route("/campaigns/{id}", api.campaign),
     _route("/campaigns/{id}/sequences", api.sequences, "mixed"),
     _route("/campaigns/{id}/leads", api.leads),
@@ -277,6 +280,8 @@ class Handler(BaseHTTPRequestHandler):
                     return json_answer(400, {"error": "the body is not valid JSON"})
                 extra.update(form=emulator.config.bulk_history,
                              cap=emulator.config.bulk_history_cap)
+            if route.template in (lead_feeds.ACTIVITIES, lead_feeds.LEADS_ALL):
+                extra["feeds"] = emulator.config.feeds
             with dataset.lock:
                 payload = route.func(dataset, params, *ids, **extra)
         except api.ApiError as err:

@@ -14,7 +14,12 @@ first time is never idle. A campaign that moved in the last ``refresh_within_day
 count what the account-wide answer does not.
 
 What the answer does not count (docs/requests.md): a click or an unsubscribe alone, a lead
-added without a send, anything edited by hand. The first three move a recently active
+added without a send, anything edited by hand. Two account-wide signals (tap_smartlead/
+signals.py), asked only when a campaign would otherwise be skipped, cover the first and the
+third: the activities feed (any email event after the run that last read the campaign began:
+the campaign is active) and the leads new to the account since the newest lead id the read was
+marked with (``leads_to``; the campaign only got leads: ``got_leads``, read by the streams a
+new lead changes). What they miss, and a signal that cannot answer, falls to a recently active
 campaign's own counts; otherwise, and for edits, the rotation below reads every campaign at
 least once per ``refresh_within_days`` runs.
 
@@ -63,6 +68,11 @@ NO_FINGERPRINT = "0" * 16
 # The longest range the account-wide answer is asked for; a stream that last read a campaign
 # longer ago than this decides by the campaign's own analytics.
 MOVED_RANGE_DAYS = 30
+# The signals' ranges start this long before the last read (a server clock a little behind).
+SIGNAL_SLACK = dt.timedelta(hours=1)
+# The account's newest lead id when the stream read the campaign: the next run's new leads are
+# those above it (tap_smartlead/signals.py).
+LEADS_TO_KEY = "leads_to"
 # campaign_lead_stats keys and top-level counts the digest covers; anything else in the answer
 # (names, tags, client details) is not activity.
 LEAD_STATS_KEY = "campaign_lead_stats"
@@ -104,6 +114,8 @@ class ActivityDetector:
         moved_since: Callable[[dt.date], Mapping[str, str] | None] | None = None,
         today: dt.date | None = None,
         refresh_within: int = 7,
+        acted_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
+        leads_since: Callable[..., tuple[Mapping[str, Any], int | None] | None] | None = None,
     ) -> None:
         self._fetch = fetch
         self.enabled = enabled
@@ -117,6 +129,15 @@ class ActivityDetector:
         self._moved_lock = threading.Lock()
         self._route_failed = False
         self._moving: set[str] = set()
+        # When the run began: what a stream reads from here on is marked read at this time.
+        now = dt.datetime.now(dt.timezone.utc)
+        self.started = now if today is None else dt.datetime.combine(today, now.timetz())
+        # Clicks and other events the account-wide figures do not count, and leads added: the
+        # campaign id -> the time of its latest one (tap_smartlead/signals.py), per start day.
+        self._signals = {"acted": acted_since, "leads": leads_since}
+        self._signal_answers: dict[tuple[str, Any], Mapping[str, Any] | None] = {}
+        self._signal_failed: set[str] = set()
+        self._top_lead: int | None = None  # the account's newest lead id when first asked
 
     # --- which campaigns moved ------------------------------------------------------------
 
@@ -187,6 +208,10 @@ class ActivityDetector:
                 if figures != partition_state.get(MOVED_KEY, NOT_LISTED):
                     self._note_moving(campaign_id)
                     return False
+                # A click (or an event the figures do not count) since the read.
+                if self._signal("acted", campaign_id, partition_state):
+                    self._note_moving(campaign_id)
+                    return False
                 if not self.warm(partition_state):
                     return True
                 # Recently active: a lead added or a click alone moves no figure of the
@@ -198,6 +223,54 @@ class ActivityDetector:
         if not partition_state.get(FINGERPRINT_KEY):
             return False
         return bool(partition_state[FINGERPRINT_KEY] == self.fingerprint(campaign_id))
+
+    def _signal(self, kind: str, campaign_id: Any,
+                partition_state: Mapping[str, Any]) -> bool | None:
+        """Whether the signal ``kind`` saw the campaign after the stream last read it (None: the
+        signal cannot say). Asked once per run for each earlier run's start (the hour) and,
+        for leads, each newest lead id a read was marked with."""
+        fetch = self._signals.get(kind)
+        read_at = _instant(partition_state.get(READ_ON_KEY))
+        if fetch is None or read_at is None or kind in self._signal_failed:
+            return None
+        # Every partition a run touched holds that run's start: one question per earlier run
+        # (normally the last one), from an hour before it.
+        start = min(read_at, self.started).replace(minute=0, second=0, microsecond=0)
+        after_id = partition_state.get(LEADS_TO_KEY) if kind == "leads" else None
+        after_id = after_id if isinstance(after_id, int) else None
+        with self._moved_lock:
+            key = (kind, start if after_id is None else after_id)
+            if key not in self._signal_answers:
+                since = start - SIGNAL_SLACK
+                answer = fetch(since) if kind == "acted" else fetch(since, after_id)
+                if answer is None:
+                    self._signal_failed.add(kind)
+                elif kind == "leads":
+                    answer, top = answer
+                    if top is not None and self._top_lead is None:
+                        self._top_lead = top  # the first answer: before any read it marks
+                self._signal_answers[key] = answer
+            answer = self._signal_answers[key]
+        if answer is None:
+            return None
+        latest = answer.get(str(campaign_id))
+        if latest is None:
+            return False
+        if kind == "leads":
+            created, lead_id = latest
+            # Newer than the newest lead when it was read (ids only grow: no clock), or, for
+            # a read not marked with one, created after the run that read it began.
+            return lead_id > after_id if after_id is not None else created > read_at
+        # After the run that read it began (its reads came later still: an event stamped by a
+        # server clock a little behind the tap's is only missed if it also came before them).
+        return bool(latest > read_at)
+
+    def got_leads(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
+        """A lead was created in the campaign since the stream last read it (the leads
+        signal): the reads a new lead changes are due, not everything activity costs."""
+        if not self.enabled:
+            return False
+        return bool(self._signal("leads", campaign_id, partition_state))
 
     def warm(self, partition_state: Mapping[str, Any]) -> bool:
         """The campaign moved within the last ``refresh_within`` days (for this stream)."""
@@ -217,7 +290,10 @@ class ActivityDetector:
             for key in (READ_ON_KEY, MOVED_KEY, MOVED_ON_KEY, FINGERPRINT_KEY):
                 partition_state.pop(key, None)
             return
-        partition_state[READ_ON_KEY] = self.today.isoformat()
+        # The run's start (a day and a time): the signals compare their times with it.
+        partition_state[READ_ON_KEY] = self.started.isoformat(timespec="seconds")
+        if self._top_lead is not None:
+            partition_state[LEADS_TO_KEY] = self._top_lead
         today = self.moved(self.today - SKEW)
         if today is None:
             partition_state.pop(MOVED_KEY, None)
@@ -270,6 +346,20 @@ def phase(key: Any, runs: int) -> int:
     so that the refreshes of a fully synced account do not all fall on one run."""
     digest = hashlib.sha256(str(key).encode()).digest()
     return int.from_bytes(digest[:4], "big") % runs
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """``read_on`` as a time: a bare day (an earlier version's) is its midnight, UTC."""
+    if not value:
+        return None
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.timezone.utc)
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _day(value: Any) -> dt.date | None:

@@ -17,6 +17,8 @@ from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.runtime import SharedRuntime
 
 MINUTE_SECONDS = 60.0
+# Routes whose own limit is documented (requests per minute), whatever the setting says.
+DOCUMENTED_PER_MINUTE = {"/campaigns/all-leads-activities": 10}
 
 
 class RouteLimiters:
@@ -33,9 +35,12 @@ class RouteLimiters:
         with self._lock:
             found = self._limiters.get(route)
             if found is None:
-                found = self._limiters[route] = RateLimiter(
-                    self.requests, self.window_seconds, share=self.share
+                documented = DOCUMENTED_PER_MINUTE.get(route)
+                requests, window = (
+                    (documented, MINUTE_SECONDS) if documented
+                    else (self.requests, self.window_seconds)
                 )
+                found = self._limiters[route] = RateLimiter(requests, window, share=self.share)
             return found
 
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import traceback
 import weakref
+from collections.abc import Mapping
 from functools import cached_property
 from types import FrameType
 from typing import Any, TypeVar
@@ -23,14 +24,17 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_smartlead import signals
 from tap_smartlead.activity import ActivityDetector
 from tap_smartlead.coercion import parse_timestamp
 from tap_smartlead.descriptions import describe
 from tap_smartlead.errors import SmartleadError
+from tap_smartlead.http_client import ApiCall
 from tap_smartlead.input_files import catalog_problems, state_problems
 from tap_smartlead.progress import DEFAULT_INTERVAL_SECONDS, ProgressReporter
 from tap_smartlead.rate_limit import RateLimiter
 from tap_smartlead.redaction import REDACTOR, install_log_redaction, redact
+from tap_smartlead.route_limits import DOCUMENTED_PER_MINUTE, route_limiter
 from tap_smartlead.run import RunContext, default_start_date, ids_of
 from tap_smartlead.runtime import SharedRuntime
 from tap_smartlead.sdk_private import VersionStampingWriter, exit_now
@@ -350,6 +354,8 @@ class TapSmartlead(Tap):
                 enabled=bool(self.config["skip_idle_campaigns"]),
                 moved_since=self._campaigns_moved_since,
                 refresh_within=int(self.config["refresh_within_days"]),
+                acted_since=self._campaigns_acted_since,
+                leads_since=self._campaigns_with_leads_since,
             ),
             campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
             email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),
@@ -361,6 +367,35 @@ class TapSmartlead(Tap):
 
     def _campaigns_moved_since(self, since: dt.date) -> set[Any] | None:
         return self._stream(CampaignDailyStatsStream).campaigns_moved_since(since)
+
+    def _signal_fetch(self, call: ApiCall) -> Any:
+        """A signal's request (tap_smartlead/signals.py) through the campaign list's stream:
+        the account's limiter, the retries, and a route's own documented limit first."""
+        stream = self._stream(CampaignsStream)
+        limit = DOCUMENTED_PER_MINUTE.get(call.template or call.path)
+        if limit:
+            route_limiter(self.runtime, call.template or call.path, limit).acquire()
+        return stream.fetch(call)
+
+    def _signal_call(self, template: str, params: Mapping[str, Any]) -> ApiCall:
+        return ApiCall(template, dict(params), template=template)
+
+    def _campaigns_acted_since(self, since: dt.datetime) -> Mapping[str, dt.datetime] | None:
+        until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+        return signals.guarded(
+            f"GET {signals.ACTIVITIES_PATH}", self.logger,
+            lambda: signals.campaigns_with_activity(
+                self._signal_fetch, self._signal_call, since, until),
+        )
+
+    def _campaigns_with_leads_since(
+        self, since: dt.datetime, after_id: int | None
+    ) -> tuple[Mapping[str, Any], int | None] | None:
+        return signals.guarded(
+            f"GET {signals.LEADS_ALL_PATH}", self.logger,
+            lambda: signals.campaigns_with_new_leads(
+                self._signal_fetch, self._signal_call, since, after_id),
+        )
 
     def _stream(self, kind: type[_S]) -> _S:
         stream = self.streams[kind.name]

@@ -60,6 +60,8 @@ MAX_RANGE_DAYS = 30
 # How far past today the account-wide answer on which campaigns moved is asked (see
 # CampaignDailyStatsStream.campaigns_moved_since).
 MOVED_DAYS_AHEAD = 7
+# Per day stream, each look-back day's account figures when the day was last read.
+DAY_FIGURES_KEY = "day_figures"
 MAILBOX_STATISTICS_PAGE_SIZE = 20  # the API answers 400 above 20
 # What an account or plan without these routes (or an odd answer) raises once the campaign
 # list has answered (so the key is good): a warning, not a failure. For a campaign's route a
@@ -165,10 +167,53 @@ class DailyAnalyticsStream(RouteLimitedStream):
             out.append((first, last))
             first = last + dt.timedelta(days=1)
         if self.days_per_request == 1 and out:
-            active = self.sibling(AccountDailyStatsStream).active_days(out[0][0], today)
+            account = self.sibling(AccountDailyStatsStream)
+            first = out[0][0]
+            active = account.active_days(first, today)
             if active is not None:
-                return [(day, last) for day, last in out if day in active]
+                out = [(day, last) for day, last in out if day in active]
+                # The same ranges as active_days' (their answers are shared, no request more).
+                return self.changed_days(out, account.figures_by_day(first, today)
+                                         if out else None)
         return out
+
+    def changed_days(
+        self, out: list[tuple[dt.date, dt.date]], figures: Mapping[str, str] | None
+    ) -> list[tuple[dt.date, dt.date]]:
+        """Of the look-back days already read, those whose account figures (by event day and
+        by send day) differ from those stored when the day was last read; today, yesterday and
+        the days never read are always asked. Keeps this run's figures for the days it reads."""
+        self._day_figures = dict(figures or {})
+        bookmark = self.bookmark(None)
+        if not figures or not bookmark:
+            return out
+        read_until = dt.date.fromisoformat(str(bookmark)[:10])
+        stored = self.stream_state.get(DAY_FIGURES_KEY) or {}
+        recent = self.today() - dt.timedelta(days=1)
+        return [
+            (day, last) for day, last in out
+            if day >= recent or day > read_until
+            or figures.get(day.isoformat()) is None
+            or figures.get(day.isoformat()) != stored.get(day.isoformat())
+        ]
+
+    def keep_day_figures(self, first: str, last: str) -> None:
+        """After a range's rows are written: its days' account figures, for the next run's
+        ``changed_days``; days older than the look-back are dropped."""
+        figures = getattr(self, "_day_figures", None)
+        if self.days_per_request != 1 or not figures:
+            return
+        stored = self.stream_state.setdefault(DAY_FIGURES_KEY, {})
+        day = dt.date.fromisoformat(first)
+        while day <= dt.date.fromisoformat(last):
+            if figures.get(day.isoformat()) is not None:
+                stored[day.isoformat()] = figures[day.isoformat()]
+            day += dt.timedelta(days=1)
+        lookback = dt.timedelta(days=int(self.config["analytics_lookback_days"]))
+        oldest = (self.today() - lookback).isoformat()
+        for stale in [d for d in stored if d < oldest]:
+            del stored[stale]
+        self.state_manager.is_flushed = False
 
     def today(self) -> dt.date:
         return dt.datetime.now(self.zone).date()
@@ -237,6 +282,7 @@ class DailyAnalyticsStream(RouteLimitedStream):
             yield from rows
             if self.tombstones_by_day:
                 yield from self._day_tombstones(call, rows)
+            self.keep_day_figures(call.params["start_date"], call.params["end_date"])
             # Every row up to the range's last day is written: the bookmark may move there
             # even when that day had none (a quiet day is not re-read the next run).
             self.advance_bookmark(
@@ -321,6 +367,31 @@ class AccountDailyStatsStream(DailyAnalyticsStream):
         if key not in self._answered:
             self._answered[key] = super()._answer(call)
         return self._answered[key]
+
+    def figures_by_day(self, first: dt.date, last: dt.date) -> dict[str, str] | None:
+        """Each day's account figures from ``first`` to ``last``, by event day and by send
+        day (a reply to an earlier send moves the send day's), as a digest per day; the same
+        requests as ``active_days`` (shared). None if the event-day figures cannot say."""
+        out: dict[str, str] = {}
+        by_send = self.sibling(AccountDailyStatsBySendDateStream)
+        while first <= last:
+            end = min(first + dt.timedelta(days=MAX_RANGE_DAYS - 1), last)
+            rows = self._answer(self.range_call(first, end))
+            if isinstance(rows, Exception) or not rows:
+                return None
+            sent_rows = by_send._answer(by_send.range_call(first, end))
+            if isinstance(sent_rows, Exception):
+                sent_rows = []
+            per_day: dict[str, list[Any]] = {}
+            for row in [*rows, *sent_rows]:
+                if row.get("date"):
+                    per_day.setdefault(str(row["date"])[:10], []).append(
+                        sorted((str(k), str(v)) for k, v in row.items()))
+            for day, figures in per_day.items():
+                material = json.dumps(figures, separators=(",", ":"))
+                out[day] = hashlib.sha256(material.encode()).hexdigest()[:12]
+            first = end + dt.timedelta(days=1)
+        return out
 
     def active_days(self, first: dt.date, last: dt.date) -> set[dt.date] | None:
         """The days from ``first`` to ``last`` with any event in the account, from the

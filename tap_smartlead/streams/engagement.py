@@ -81,7 +81,12 @@ class LeadEngagementStream(SmartleadStream):
         activity = self.run.activity
         state = self.get_context_state(context)
         state.pop(REFRESH_KEY, None)  # left by versions that read the export on the rotation
-        if activity.enabled and activity.is_idle(context["campaign_id"], state):
+        if (
+            activity.enabled
+            and activity.is_idle(context["campaign_id"], state)
+            # A lead added is a new row of the export (tap_smartlead/signals.py).
+            and not activity.got_leads(context["campaign_id"], state)
+        ):
             # Nothing happened since its export was last read: its rows stay, so this sync
             # sends no ACTIVATE_VERSION.
             self.runtime.note_skipped(self.name, context)

@@ -135,13 +135,25 @@ class CampaignLeadsStream(PagedCampaignStream):
     def partition_calls(self, context: dict | None) -> list[ApiCall]:
         assert context is not None
         state = self.get_context_state(context)
+        created_since = parse_timestamp(self.bookmark(context))
+        activity = self.run.activity
+        if (
+            created_since is not None
+            and activity.enabled
+            and not activity.refresh_due(state)
+            and activity.is_idle(context["campaign_id"], state)
+            and activity.got_leads(context["campaign_id"], state)
+        ):
+            # Only leads were added (tap_smartlead/signals.py): the new leads alone. The event
+            # mark stays (no event was read), so the next active run reads from it.
+            return [self.first_page(
+                context, created_at_gt=iso_param(created_since - self.run.overlap))]
         if self.skips_partition(context, refresh_only=False):
             return []  # no lead was added or had an event since they were last read; not due
         # Taken before the first request: activity after this is the next run's business.
         self._checked_at[context["campaign_id"]] = format_timestamp(
             dt.datetime.now(dt.timezone.utc)
         )
-        created_since = parse_timestamp(self.bookmark(context))
         activity_since = parse_timestamp(state.get(self.ACTIVITY_MARKER))
         history = self.sibling(LeadMessageHistoryStream)
         wanted, history_since = history.active_leads_wanted(context)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
-from tap_smartlead.activity import READ_ON_KEY
+from tap_smartlead.activity import LEADS_TO_KEY, READ_ON_KEY
 from tests.integration.activity_needs import day_needs
 from tests.integration.tap_runner import PRIMARY_KEYS, merged, run_tap, tap_config
 
@@ -154,5 +154,11 @@ def test_state_holds_one_read_day_per_campaign_and_stream_not_per_lead(agency):
     # campaign_leads, campaign_statistics, lead_message_history, campaign_analytics_by_date,
     # lead_engagement, campaign_mailbox_statistics, campaign_analytics
     assert read_days == 7 * ACCOUNT["campaigns"]
+    # An incremental run also marks each read with the newest lead id (one number per
+    # partition, like read_on) and keeps the look-back days' account figures (one digest per
+    # day and per-day stream): neither grows with leads.
+    assert json.dumps(state).count(f'"{LEADS_TO_KEY}"') == read_days
     size_after_full = len(json.dumps(agency["runs"][0].last_state))
-    assert len(json.dumps(state)) <= 1.05 * size_after_full
+    marks = json.dumps(state).count(f'"{LEADS_TO_KEY}": ') * len(f', "{LEADS_TO_KEY}": 1234567')
+    figures = sum(len(json.dumps(b.get("day_figures", {}))) for b in state["bookmarks"].values())
+    assert len(json.dumps(state)) <= 1.05 * size_after_full + marks + figures

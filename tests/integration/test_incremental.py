@@ -7,6 +7,7 @@ import json
 import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
+from tap_smartlead.activity import LEADS_TO_KEY
 from tests.integration.tap_runner import (
     PRIMARY_KEYS,
     merged,
@@ -117,7 +118,12 @@ def test_incremental_runs_need_fewer_requests_than_a_full_sync(rounds):
 def test_state_stays_per_campaign_and_mailbox(rounds):
     runs, _, _ = rounds
     sizes = [len(json.dumps(run.last_state)) for run in runs]
-    assert max(sizes) - min(sizes) < 200
+    # From the first incremental run on, each campaign's read is also marked with the
+    # account's newest lead id (`leads_to`): one number per partition, then constant.
+    marks = json.dumps(runs[-1].last_state).count(f'"{LEADS_TO_KEY}": ')
+    assert marks > 0 and marks == json.dumps(runs[-1].last_state).count('"read_on"')
+    assert max(sizes[1:]) - min(sizes[1:]) < 200
+    assert sizes[1] - sizes[0] < 200 + marks * len(f', "{LEADS_TO_KEY}": 1234567')
     partitions = runs[-1].last_state["bookmarks"]["campaign_leads"]["partitions"]
     assert len(partitions) == 3
 
@@ -144,6 +150,9 @@ def test_state_size_does_not_grow_with_leads():
         for name in DAILY_TABLES:
             by_day = state["bookmarks"].get(name, {}).pop("emitted_keys", {})
             assert len(by_day) <= DAYS_REREAD, name
+            # each look-back day's account figures when it was read: one digest a day
+            figures = state["bookmarks"].get(name, {}).pop("day_figures", {})
+            assert len(figures) <= DAYS_REREAD, name
             day_keys += sum(len(keys) for keys in by_day.values())
         per_day = (len(dataset["campaigns"]) + len(dataset["email_accounts"])
                    + len(dataset.get("clients") or []) + len(dataset.get("categories") or []))

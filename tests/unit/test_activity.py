@@ -122,6 +122,8 @@ def test_a_campaign_the_overall_stats_do_not_list_is_idle_for_a_stream_that_read
     assert fetched == []  # no campaign's own analytics for campaigns not recently active
     state: dict[str, Any] = {}
     detector.mark_read(1001, state)  # seen moving since its last read: its own digest kept
+    assert state[READ_ON_KEY].startswith("2026-03-10T")  # the run's start, a day and a time
+    state[READ_ON_KEY] = state[READ_ON_KEY][:10]
     assert state == {READ_ON_KEY: "2026-03-10", MOVED_KEY: "figures",
                      MOVED_ON_KEY: "2026-03-10", FINGERPRINT_KEY: fingerprint(SEED_ANALYTICS)}
     first: dict[str, Any] = {}
