@@ -177,6 +177,10 @@ class DailyAnalyticsStream(RouteLimitedStream):
                                          if out else None)
         return out
 
+    # Whether a look-back day is asked again only when the account's day-wise figures for it
+    # moved (``changed_days``); False: every look-back day, every run.
+    lookback_follows_day_figures = True
+
     def changed_days(
         self, out: list[tuple[dt.date, dt.date]], figures: Mapping[str, str] | None
     ) -> list[tuple[dt.date, dt.date]]:
@@ -185,7 +189,7 @@ class DailyAnalyticsStream(RouteLimitedStream):
         the days never read are always asked. Keeps this run's figures for the days it reads."""
         self._day_figures = dict(figures or {})
         bookmark = self.bookmark(None)
-        if not figures or not bookmark:
+        if not figures or not bookmark or not self.lookback_follows_day_figures:
             return out
         read_until = dt.date.fromisoformat(str(bookmark)[:10])
         stored = self.stream_state.get(DAY_FIGURES_KEY) or {}
@@ -571,6 +575,10 @@ class ReplyCategoryDailyStream(DailyAnalyticsStream):
 
     name = "reply_category_daily"
     path = "/analytics/lead/category-wise-response"
+    # A reply's category set by hand in the master inbox moves none of the day-wise counts, so
+    # every look-back day is asked again (one request a day each), as before those counts
+    # decided: a category set within the look-back of its reply's day arrives with the next run.
+    lookback_follows_day_figures = False
     primary_keys = ("name", "date")
     rows_at = ("lead_responses_by_category", "leadResponseGrouping")
     schema = record_schema(
