@@ -1,0 +1,268 @@
+"""The tap's command line in a process of its own, without paying its imports every run.
+
+``tap-smartlead`` spends about 2 s of CPU importing the Singer SDK (which imports joblib and
+numpy) before it reads its config; the fault and integration suites start it about a hundred
+times. Here one server process (per test process) imports the tap once and forks a child per
+run. The child is a real process of its own: its standard streams are the pipes and files the
+caller passed, its environment and working directory the caller's, its ``sys.argv`` the
+console script's, and it runs the console script's ``main()`` and then exits the way the
+interpreter does (threads joined, atexit, streams flushed); signals, exit codes and whatever
+it writes are the tap's own. What it does not repeat is the interpreter's start-up and the
+imports, which tests/package (the built wheel's console script) and
+``SMARTLEAD_TEST_TAP_SUBPROCESS=1`` (every run a fresh ``tap-smartlead`` process) still cover.
+
+    process = popen_tap(["--config", path], stdout=subprocess.PIPE, stderr=err_file)
+
+returns an object with what the tests use of ``subprocess.Popen``: ``pid``, ``stdout``,
+``poll``, ``wait``, ``send_signal``, ``kill``, ``returncode``.
+
+The server is single-threaded (a fork from a process with threads could copy a held lock);
+it listens on a Unix socket, receives each run's request and file descriptors on a
+connection of its own, answers with the child's pid, and, when the child ends, its wait
+status, on the same connection.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+TAP = shutil.which("tap-smartlead", path=str(Path(sys.executable).parent)) or "tap-smartlead"
+REAL_PROCESSES = os.environ.get("SMARTLEAD_TEST_TAP_SUBPROCESS") == "1"
+_MAX_REQUEST = 1 << 20
+
+
+# -- the server (run as a script) ------------------------------------------------------------
+
+
+def _serve(listener: socket.socket) -> dict[str, Any] | None:
+    """Accept runs until stdin closes. Returns in a forked child: the run to execute."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children: dict[int, socket.socket] = {}
+    while True:
+        readable, _, _ = select.select([listener, wake_r, sys.stdin], [], [])
+        if sys.stdin in readable and not os.read(sys.stdin.fileno(), 1):
+            return None  # the test process went away
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(json.dumps({"status": status}).encode() + b"\n")
+                conn.close()
+        if listener not in readable:
+            continue
+        conn, _ = listener.accept()
+        fds: list[int] = []
+        try:
+            data, fds = _receive(conn)
+            request = json.loads(data)
+            pid = os.fork()
+        except Exception as exc:
+            for fd in fds:
+                os.close(fd)
+            try:
+                conn.sendall(json.dumps({"error": repr(exc)}).encode() + b"\n")
+            finally:
+                conn.close()
+            continue
+        if pid == 0:  # the child: leave the server behind
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for other in [*children.values(), conn, listener]:
+                other.close()
+            os.close(wake_r)
+            os.close(wake_w)
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            return request
+        for fd in fds:
+            os.close(fd)
+        children[pid] = conn
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _receive(conn: socket.socket) -> tuple[bytes, list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, _MAX_REQUEST, 3)
+    return data, list(fds)
+
+
+def _server_main(path: str) -> None:
+    import tap_smartlead.tap  # noqa: F401  (the imports every child shares)
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    print("ready", flush=True)
+    request = _serve(listener)
+    if request is None:
+        return
+    # The child: what the console script does, in a process that already imported it.
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = [request["argv0"], *request["args"]]
+    from tap_smartlead.tap import main
+
+    sys.exit(main())
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="tap-forkserver-")
+        self.path = os.path.join(self.dir, "socket")
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, self.path], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=None,
+            env={k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"},
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the tap's fork server did not start: {line!r}")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_server: _Server | None = None
+_server_lock = threading.Lock()
+
+
+def _the_server() -> _Server:
+    global _server
+    with _server_lock:
+        if _server is None or _server.process.poll() is not None:
+            _server = _Server()
+            atexit.register(_server.close)
+        return _server
+
+
+class ForkedTap:
+    """A run of the tap forked by the server; the parts of ``subprocess.Popen`` tests use."""
+
+    def __init__(self, args: list[str], stdout: Any, stderr: Any, env: dict[str, str],
+                 cwd: str | None) -> None:
+        self.args = [TAP, *args]
+        self.returncode: int | None = None
+        self.stdout: IO[bytes] | None = None
+        self._lock = threading.Lock()
+        fds, close_here = [], []
+        with open(os.devnull, "rb") as devnull:
+            fds.append(os.dup(devnull.fileno()))
+        close_here.append(fds[0])
+        for stream in (stdout, stderr):
+            if stream is subprocess.PIPE:
+                read, write = os.pipe()
+                self.stdout = os.fdopen(read, "rb")
+                fds.append(write)
+                close_here.append(write)
+            else:
+                fds.append(stream.fileno())
+        request = {"args": args, "argv0": TAP, "env": env, "cwd": cwd or os.getcwd()}
+        self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._conn.connect(_the_server().path)
+            socket.send_fds(self._conn, [json.dumps(request).encode()], fds)
+        finally:
+            for fd in close_here:
+                os.close(fd)
+        self._answers = self._conn.makefile("rb")
+        answer = json.loads(self._answers.readline() or b'{"error": "no answer"}')
+        if "pid" not in answer:
+            raise RuntimeError(f"the tap's fork server could not start a run: {answer}")
+        self.pid: int = answer["pid"]
+
+    def _collect(self, timeout: float) -> int | None:
+        """The exit code if the run ended (waiting up to ``timeout`` s for it), else None.
+        Never blocks while holding the lock: a watchdog thread may poll meanwhile."""
+        if self.returncode is not None:
+            return self.returncode
+        try:
+            ready, _, _ = select.select([self._conn], [], [], timeout)
+        except (OSError, ValueError):  # another thread collected it and closed the socket
+            ready = []
+        with self._lock:
+            if self.returncode is None and ready:
+                line = self._answers.readline()
+                if not line:
+                    raise RuntimeError("the tap's fork server went away")
+                self.returncode = os.waitstatus_to_exitcode(json.loads(line)["status"])
+                self._answers.close()
+                self._conn.close()
+            return self.returncode
+
+    def poll(self) -> int | None:
+        return self._collect(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 0.5 if deadline is None else max(0.0, deadline - time.monotonic())
+            code = self._collect(min(left, 0.5))
+            if code is not None:
+                return code
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def popen_tap(args: list[str], *, stdout: Any, stderr: Any, env: dict[str, str] | None = None,
+              cwd: str | None = None) -> ForkedTap | subprocess.Popen[bytes]:
+    """``tap-smartlead <args>``: forked from the server (a real process with the console
+    script's ``main``), or a fresh process when SMARTLEAD_TEST_TAP_SUBPROCESS=1.
+    ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only)."""
+    env = dict(os.environ) if env is None else env
+    if REAL_PROCESSES:
+        return subprocess.Popen([TAP, *args], stdout=stdout, stderr=stderr, env=env, cwd=cwd,
+                                stdin=subprocess.DEVNULL)
+    if stderr is subprocess.PIPE:
+        raise ValueError("stderr=PIPE is not supported here: pass a file")
+    return ForkedTap(args, stdout, stderr, env, cwd)
+
+
+if __name__ == "__main__":
+    # As in the console script: the venv's bin/ first on the path, not tests/.
+    sys.path[0] = str(Path(TAP).parent)
+    _server_main(sys.argv[1])
