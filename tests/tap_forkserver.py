@@ -262,6 +262,27 @@ def popen_tap(args: list[str], *, stdout: Any, stderr: Any, env: dict[str, str] 
     return ForkedTap(args, stdout, stderr, env, cwd)
 
 
+def run_tap_command(args: list[str], *, timeout: float = 120,
+                    check: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """``tap-smartlead <args>`` to the end, like ``subprocess.run(..., capture_output=True)``."""
+    with tempfile.TemporaryFile() as err:
+        process = popen_tap(args, stdout=subprocess.PIPE, stderr=err)
+        assert process.stdout is not None
+        watchdog = threading.Timer(timeout, process.kill)
+        watchdog.start()
+        try:
+            stdout = process.stdout.read()
+            process.stdout.close()
+            returncode = process.wait()
+        finally:
+            watchdog.cancel()
+        err.seek(0)
+        result = subprocess.CompletedProcess([TAP, *args], returncode, stdout, err.read())
+    if check:
+        result.check_returncode()
+    return result
+
+
 if __name__ == "__main__":
     # As in the console script: the venv's bin/ first on the path, not tests/.
     sys.path[0] = str(Path(TAP).parent)
