@@ -108,7 +108,9 @@ def _receive(conn: socket.socket) -> tuple[bytes, list[int]]:
     return data, list(fds)
 
 
-def _server_main(path: str) -> None:
+def _server_main(path: str, tap: str) -> None:
+    # As in the console script: its bin/ first on the path (not tests/, this file's folder).
+    sys.path[0] = str(Path(tap).parent)
     import tap_smartlead.tap  # noqa: F401  (the imports every child shares)
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -132,11 +134,11 @@ def _server_main(path: str) -> None:
 
 
 class _Server:
-    def __init__(self) -> None:
+    def __init__(self, tap: str) -> None:
         self.dir = tempfile.mkdtemp(prefix="tap-forkserver-")
         self.path = os.path.join(self.dir, "socket")
         self.process = subprocess.Popen(
-            [sys.executable, __file__, self.path], stdin=subprocess.PIPE,
+            [_interpreter(tap), __file__, self.path, tap], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=None,
             env={k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"},
         )
@@ -157,25 +159,35 @@ class _Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-_server: _Server | None = None
+def _interpreter(tap: str) -> str:
+    """The python of the console script ``tap`` (its ``#!`` line)."""
+    with open(tap, "rb") as script:
+        first = script.readline()
+    if not first.startswith(b"#!"):
+        raise ValueError(f"{tap} is not a console script")
+    return first[2:].decode().strip()
+
+
+_servers: dict[str, _Server] = {}
 _server_lock = threading.Lock()
 
 
-def _the_server() -> _Server:
-    global _server
+def _server_for(tap: str) -> _Server:
+    """The server of the venv ``tap`` is installed in (the project's, or Meltano's own)."""
     with _server_lock:
-        if _server is None or _server.process.poll() is not None:
-            _server = _Server()
-            atexit.register(_server.close)
-        return _server
+        server = _servers.get(tap)
+        if server is None or server.process.poll() is not None:
+            server = _servers[tap] = _Server(tap)
+            atexit.register(server.close)
+        return server
 
 
 class ForkedTap:
     """A run of the tap forked by the server; the parts of ``subprocess.Popen`` tests use."""
 
-    def __init__(self, args: list[str], stdout: Any, stderr: Any, env: dict[str, str],
-                 cwd: str | None) -> None:
-        self.args = [TAP, *args]
+    def __init__(self, tap: str, args: list[str], stdout: Any, stderr: Any,
+                 env: dict[str, str], cwd: str | None) -> None:
+        self.args = [tap, *args]
         self.returncode: int | None = None
         self.stdout: IO[bytes] | None = None
         self._lock = threading.Lock()
@@ -191,10 +203,10 @@ class ForkedTap:
                 close_here.append(write)
             else:
                 fds.append(stream.fileno())
-        request = {"args": args, "argv0": TAP, "env": env, "cwd": cwd or os.getcwd()}
+        request = {"args": args, "argv0": tap, "env": env, "cwd": cwd or os.getcwd()}
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._conn.connect(_the_server().path)
+            self._conn.connect(_server_for(tap).path)
             socket.send_fds(self._conn, [json.dumps(request).encode()], fds)
         finally:
             for fd in close_here:
@@ -249,24 +261,26 @@ class ForkedTap:
 
 
 def popen_tap(args: list[str], *, stdout: Any, stderr: Any, env: dict[str, str] | None = None,
-              cwd: str | None = None) -> ForkedTap | subprocess.Popen[bytes]:
+              cwd: str | None = None, tap: str = TAP) -> ForkedTap | subprocess.Popen[bytes]:
     """``tap-smartlead <args>``: forked from the server (a real process with the console
     script's ``main``), or a fresh process when SMARTLEAD_TEST_TAP_SUBPROCESS=1.
-    ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only)."""
+    ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only). ``tap``: the
+    console script, this venv's or another's (Meltano's install of the tap)."""
     env = dict(os.environ) if env is None else env
     if REAL_PROCESSES:
-        return subprocess.Popen([TAP, *args], stdout=stdout, stderr=stderr, env=env, cwd=cwd,
+        return subprocess.Popen([tap, *args], stdout=stdout, stderr=stderr, env=env, cwd=cwd,
                                 stdin=subprocess.DEVNULL)
     if stderr is subprocess.PIPE:
         raise ValueError("stderr=PIPE is not supported here: pass a file")
-    return ForkedTap(args, stdout, stderr, env, cwd)
+    return ForkedTap(tap, args, stdout, stderr, env, cwd)
 
 
-def run_tap_command(args: list[str], *, timeout: float = 120,
-                    check: bool = False) -> subprocess.CompletedProcess[bytes]:
+def run_tap_command(args: list[str], *, timeout: float = 120, check: bool = False,
+                    tap: str = TAP, env: dict[str, str] | None = None,
+                    cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
     """``tap-smartlead <args>`` to the end, like ``subprocess.run(..., capture_output=True)``."""
     with tempfile.TemporaryFile() as err:
-        process = popen_tap(args, stdout=subprocess.PIPE, stderr=err)
+        process = popen_tap(args, stdout=subprocess.PIPE, stderr=err, tap=tap, env=env, cwd=cwd)
         assert process.stdout is not None
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()
@@ -277,13 +291,11 @@ def run_tap_command(args: list[str], *, timeout: float = 120,
         finally:
             watchdog.cancel()
         err.seek(0)
-        result = subprocess.CompletedProcess([TAP, *args], returncode, stdout, err.read())
+        result = subprocess.CompletedProcess([tap, *args], returncode, stdout, err.read())
     if check:
         result.check_returncode()
     return result
 
 
 if __name__ == "__main__":
-    # As in the console script: the venv's bin/ first on the path, not tests/.
-    sys.path[0] = str(Path(TAP).parent)
-    _server_main(sys.argv[1])
+    _server_main(sys.argv[1], sys.argv[2])
