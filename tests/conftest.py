@@ -435,10 +435,10 @@ class MeltanoProject:
         def load(name: str, loader: str, env: Mapping[str, str]) -> dict[str, Any] | None:
             config = work / f"{name}.json"
             config.write_text(json.dumps(self.plugin_config(loader, env)))
-            result = subprocess.run(
-                [str(self.executable_of("loaders", loader)), "--config", str(config)],
-                input=tap.stdout, cwd=self.root, env=self.base_env, capture_output=True,
-                timeout=600,
+            # Forked like the tap, from a process that imported the loader once.
+            result = run_tap_command(
+                ["--config", str(config)], tap=str(self.executable_of("loaders", loader)),
+                input=tap.stdout, cwd=str(self.root), env=dict(self.base_env), timeout=600,
             )
             if result.returncode != 0:
                 raise MeltanoError(f"{loader} ({name}) exited {result.returncode}\n"

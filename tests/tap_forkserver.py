@@ -1,33 +1,37 @@
-"""The tap's command line in a process of its own, without paying its imports every run.
+"""The tap's (or a loader's) command line in a process of its own, without paying its imports
+every run.
 
 ``tap-smartlead`` spends about 2 s of CPU importing the Singer SDK (which imports joblib and
-numpy) before it reads its config; the fault and integration suites start it about a hundred
-times. Here one server process (per test process) imports the tap once and forks a child per
-run. The child is a real process of its own: its standard streams are the pipes and files the
-caller passed, its environment and working directory the caller's, its ``sys.argv`` the
-console script's, and it runs the console script's ``main()`` and then exits the way the
-interpreter does (threads joined, atexit, streams flushed); signals, exit codes and whatever
-it writes are the tap's own. What it does not repeat is the interpreter's start-up and the
-imports, which tests/package (the built wheel's console script) and
-``SMARTLEAD_TEST_TAP_SUBPROCESS=1`` (every run a fresh ``tap-smartlead`` process) still cover.
+numpy) before it reads its config, a loader as much or more; the suite starts them about a
+hundred times. Here one server process (per test process and venv) runs the console script's
+imports once and forks a child per run. The child is a real process of its own: its standard
+streams are the pipes and files the caller passed, its environment and working directory the
+caller's, its ``sys.argv`` the console script's, and it runs the console script as
+``__main__`` and exits the way the interpreter does (threads joined, atexit, streams
+flushed); signals, exit codes and whatever it writes are its own. This works for any console
+script whose module-level code only imports (pip's and uv's do: the entry point runs under
+``if __name__ == "__main__"``). What a child does not repeat is the interpreter's start-up
+and the imports, which tests/package (the built wheel's console script),
+tests/docs/test_run_messages.py and ``SMARTLEAD_TEST_TAP_SUBPROCESS=1`` (every run a fresh
+process) still cover.
 
     process = popen_tap(["--config", path], stdout=subprocess.PIPE, stderr=err_file)
 
-returns an object with what the tests use of ``subprocess.Popen``: ``pid``, ``stdout``,
-``poll``, ``wait``, ``send_signal``, ``kill``, ``returncode``.
+returns an object with what the tests use of ``subprocess.Popen``: ``pid``, ``stdin``,
+``stdout``, ``poll``, ``wait``, ``send_signal``, ``kill``, ``returncode``.
 
-The server is single-threaded (a fork from a process with threads could copy a held lock);
-it listens on a Unix socket, receives each run's request and file descriptors on a
-connection of its own, answers with the child's pid, and, when the child ends, its wait
-status, on the same connection.
+A server is single-threaded (a fork from a process with threads could copy a held lock); it
+listens on a Unix socket, receives each run's request and file descriptors on a connection of
+its own, answers with the child's pid, and, when the child ends, its wait status, on the same
+connection.
 """
-
 from __future__ import annotations
 
 import atexit
 import contextlib
 import json
 import os
+import runpy
 import select
 import shutil
 import signal
@@ -108,10 +112,11 @@ def _receive(conn: socket.socket) -> tuple[bytes, list[int]]:
     return data, list(fds)
 
 
-def _server_main(path: str, tap: str) -> None:
+def _server_main(path: str, script: str) -> None:
     # As in the console script: its bin/ first on the path (not tests/, this file's folder).
-    sys.path[0] = str(Path(tap).parent)
-    import tap_smartlead.tap  # noqa: F401  (the imports every child shares)
+    sys.path[0] = str(Path(script).parent)
+    # The script's imports (its entry point runs only as __main__): what every child shares.
+    runpy.run_path(script, run_name="__forkserver_preload__")
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -120,14 +125,12 @@ def _server_main(path: str, tap: str) -> None:
     request = _serve(listener)
     if request is None:
         return
-    # The child: what the console script does, in a process that already imported it.
+    # The child: the console script as __main__, in a process that already imported it.
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = [request["argv0"], *request["args"]]
-    from tap_smartlead.tap import main
-
-    sys.exit(main())
+    runpy.run_path(script, run_name="__main__")
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -186,14 +189,22 @@ class ForkedTap:
     """A run of the tap forked by the server; the parts of ``subprocess.Popen`` tests use."""
 
     def __init__(self, tap: str, args: list[str], stdout: Any, stderr: Any,
-                 env: dict[str, str], cwd: str | None) -> None:
+                 env: dict[str, str], cwd: str | None, stdin: Any = None) -> None:
         self.args = [tap, *args]
         self.returncode: int | None = None
         self.stdout: IO[bytes] | None = None
+        self.stdin: IO[bytes] | None = None
         self._lock = threading.Lock()
         fds, close_here = [], []
-        with open(os.devnull, "rb") as devnull:
-            fds.append(os.dup(devnull.fileno()))
+        if stdin is subprocess.PIPE:
+            read, write = os.pipe()
+            self.stdin = os.fdopen(write, "wb")
+            fds.append(read)
+        elif stdin is None:
+            with open(os.devnull, "rb") as devnull:
+                fds.append(os.dup(devnull.fileno()))
+        else:
+            fds.append(os.dup(stdin.fileno()))
         close_here.append(fds[0])
         for stream in (stdout, stderr):
             if stream is subprocess.PIPE:
@@ -261,31 +272,44 @@ class ForkedTap:
 
 
 def popen_tap(args: list[str], *, stdout: Any, stderr: Any, env: dict[str, str] | None = None,
-              cwd: str | None = None, tap: str = TAP) -> ForkedTap | subprocess.Popen[bytes]:
-    """``tap-smartlead <args>``: forked from the server (a real process with the console
-    script's ``main``), or a fresh process when SMARTLEAD_TEST_TAP_SUBPROCESS=1.
-    ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only). ``tap``: the
-    console script, this venv's or another's (Meltano's install of the tap)."""
+              cwd: str | None = None, tap: str = TAP,
+              stdin: Any = None) -> ForkedTap | subprocess.Popen[bytes]:
+    """``tap-smartlead <args>``: forked from the server (a real process running the console
+    script as ``__main__``), or a fresh process when SMARTLEAD_TEST_TAP_SUBPROCESS=1.
+    ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only); ``stdin``: None
+    (/dev/null), an open file or ``subprocess.PIPE``. ``tap``: the console script, this venv's
+    or another's (Meltano's install of the tap, or of a loader: any console script whose
+    module-level code only imports)."""
     env = dict(os.environ) if env is None else env
     if REAL_PROCESSES:
         return subprocess.Popen([tap, *args], stdout=stdout, stderr=stderr, env=env, cwd=cwd,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL if stdin is None else stdin)
     if stderr is subprocess.PIPE:
         raise ValueError("stderr=PIPE is not supported here: pass a file")
-    return ForkedTap(tap, args, stdout, stderr, env, cwd)
+    return ForkedTap(tap, args, stdout, stderr, env, cwd, stdin)
 
 
 def run_tap_command(args: list[str], *, timeout: float = 120, check: bool = False,
                     tap: str = TAP, env: dict[str, str] | None = None,
-                    cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    """``tap-smartlead <args>`` to the end, like ``subprocess.run(..., capture_output=True)``."""
+                    cwd: str | None = None, input: bytes | None = None,
+                    ) -> subprocess.CompletedProcess[bytes]:
+    """``tap-smartlead <args>`` (or another console script ``tap``) to the end, like
+    ``subprocess.run(..., capture_output=True, input=...)``; killed after ``timeout``."""
     with tempfile.TemporaryFile() as err:
-        process = popen_tap(args, stdout=subprocess.PIPE, stderr=err, tap=tap, env=env, cwd=cwd)
+        process = popen_tap(args, stdout=subprocess.PIPE, stderr=err, tap=tap, env=env, cwd=cwd,
+                            stdin=None if input is None else subprocess.PIPE)
         assert process.stdout is not None
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()
+        feeder = None
+        if input is not None:
+            assert process.stdin is not None
+            feeder = threading.Thread(target=_feed, args=(process.stdin, input), daemon=True)
+            feeder.start()
         try:
             stdout = process.stdout.read()
+            if feeder is not None:
+                feeder.join()
             process.stdout.close()
             returncode = process.wait()
         finally:
@@ -295,6 +319,13 @@ def run_tap_command(args: list[str], *, timeout: float = 120, check: bool = Fals
     if check:
         result.check_returncode()
     return result
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        stream.write(data)
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
 
 
 if __name__ == "__main__":
