@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import json
 import os
 import runpy
@@ -112,11 +113,14 @@ def _receive(conn: socket.socket) -> tuple[bytes, list[int]]:
     return data, list(fds)
 
 
-def _server_main(path: str, script: str) -> None:
+def _server_main(path: str, script: str, *preload: str) -> None:
     # As in the console script: its bin/ first on the path (not tests/, this file's folder).
     sys.path[0] = str(Path(script).parent)
-    # The script's imports (its entry point runs only as __main__): what every child shares.
+    # The script's imports (its entry point runs only as __main__): what every child shares;
+    # and modules it would import later (dbt's adapters).
     runpy.run_path(script, run_name="__forkserver_preload__")
+    for module in preload:
+        importlib.import_module(module)
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -137,11 +141,11 @@ def _server_main(path: str, script: str) -> None:
 
 
 class _Server:
-    def __init__(self, tap: str) -> None:
+    def __init__(self, tap: str, preload: tuple[str, ...]) -> None:
         self.dir = tempfile.mkdtemp(prefix="tap-forkserver-")
         self.path = os.path.join(self.dir, "socket")
         self.process = subprocess.Popen(
-            [_interpreter(tap), __file__, self.path, tap], stdin=subprocess.PIPE,
+            [_interpreter(tap), __file__, self.path, tap, *preload], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=None,
             env={k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"},
         )
@@ -171,16 +175,16 @@ def _interpreter(tap: str) -> str:
     return first[2:].decode().strip()
 
 
-_servers: dict[str, _Server] = {}
+_servers: dict[tuple[str, tuple[str, ...]], _Server] = {}
 _server_lock = threading.Lock()
 
 
-def _server_for(tap: str) -> _Server:
-    """The server of the venv ``tap`` is installed in (the project's, or Meltano's own)."""
+def _server_for(tap: str, preload: tuple[str, ...] = ()) -> _Server:
+    """The server of console script ``tap`` (in the project's venv or another)."""
     with _server_lock:
-        server = _servers.get(tap)
+        server = _servers.get((tap, preload))
         if server is None or server.process.poll() is not None:
-            server = _servers[tap] = _Server(tap)
+            server = _servers[(tap, preload)] = _Server(tap, preload)
             atexit.register(server.close)
         return server
 
@@ -189,7 +193,8 @@ class ForkedTap:
     """A run of the tap forked by the server; the parts of ``subprocess.Popen`` tests use."""
 
     def __init__(self, tap: str, args: list[str], stdout: Any, stderr: Any,
-                 env: dict[str, str], cwd: str | None, stdin: Any = None) -> None:
+                 env: dict[str, str], cwd: str | None, stdin: Any = None,
+                 preload: tuple[str, ...] = ()) -> None:
         self.args = [tap, *args]
         self.returncode: int | None = None
         self.stdout: IO[bytes] | None = None
@@ -217,7 +222,7 @@ class ForkedTap:
         request = {"args": args, "argv0": tap, "env": env, "cwd": cwd or os.getcwd()}
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._conn.connect(_server_for(tap).path)
+            self._conn.connect(_server_for(tap, preload).path)
             socket.send_fds(self._conn, [json.dumps(request).encode()], fds)
         finally:
             for fd in close_here:
@@ -272,32 +277,33 @@ class ForkedTap:
 
 
 def popen_tap(args: list[str], *, stdout: Any, stderr: Any, env: dict[str, str] | None = None,
-              cwd: str | None = None, tap: str = TAP,
-              stdin: Any = None) -> ForkedTap | subprocess.Popen[bytes]:
+              cwd: str | None = None, tap: str = TAP, stdin: Any = None,
+              preload: tuple[str, ...] = ()) -> ForkedTap | subprocess.Popen[bytes]:
     """``tap-smartlead <args>``: forked from the server (a real process running the console
     script as ``__main__``), or a fresh process when SMARTLEAD_TEST_TAP_SUBPROCESS=1.
     ``stdout``/``stderr``: an open file or ``subprocess.PIPE`` (stdout only); ``stdin``: None
     (/dev/null), an open file or ``subprocess.PIPE``. ``tap``: the console script, this venv's
     or another's (Meltano's install of the tap, or of a loader: any console script whose
-    module-level code only imports)."""
+    module-level code only imports). ``preload``: modules the server imports beside the
+    script's own (ones the command imports later, such as dbt's adapters)."""
     env = dict(os.environ) if env is None else env
     if REAL_PROCESSES:
         return subprocess.Popen([tap, *args], stdout=stdout, stderr=stderr, env=env, cwd=cwd,
                                 stdin=subprocess.DEVNULL if stdin is None else stdin)
     if stderr is subprocess.PIPE:
         raise ValueError("stderr=PIPE is not supported here: pass a file")
-    return ForkedTap(tap, args, stdout, stderr, env, cwd, stdin)
+    return ForkedTap(tap, args, stdout, stderr, env, cwd, stdin, preload)
 
 
 def run_tap_command(args: list[str], *, timeout: float = 120, check: bool = False,
                     tap: str = TAP, env: dict[str, str] | None = None,
                     cwd: str | None = None, input: bytes | None = None,
-                    ) -> subprocess.CompletedProcess[bytes]:
+                    preload: tuple[str, ...] = ()) -> subprocess.CompletedProcess[bytes]:
     """``tap-smartlead <args>`` (or another console script ``tap``) to the end, like
     ``subprocess.run(..., capture_output=True, input=...)``; killed after ``timeout``."""
     with tempfile.TemporaryFile() as err:
         process = popen_tap(args, stdout=subprocess.PIPE, stderr=err, tap=tap, env=env, cwd=cwd,
-                            stdin=None if input is None else subprocess.PIPE)
+                            stdin=None if input is None else subprocess.PIPE, preload=preload)
         assert process.stdout is not None
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()
@@ -321,6 +327,23 @@ def run_tap_command(args: list[str], *, timeout: float = 120, check: bool = Fals
     return result
 
 
+# dbt imports the adapter a profile names when it runs; these are the ones the project's venv
+# has besides dbt-bigquery (whose gRPC clients are better imported after a fork).
+DBT_PRELOAD = ("dbt.adapters.duckdb", "dbt.adapters.postgres")
+
+
+def run_dbt(dbt: str, args: list[str], *, env: dict[str, str], cwd: str,
+            timeout: float) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` forked from a server that imported dbt (about 5 s of CPU a run), like
+    ``subprocess.run(..., capture_output=True, text=True)`` but killed at ``timeout``."""
+    same_venv = Path(dbt).parent == Path(sys.executable).parent
+    result = run_tap_command(args, tap=dbt, env=env, cwd=cwd, timeout=timeout,
+                             preload=DBT_PRELOAD if same_venv else ())
+    return subprocess.CompletedProcess(result.args, result.returncode,
+                                       result.stdout.decode(errors="replace"),
+                                       result.stderr.decode(errors="replace"))
+
+
 def _feed(stream: IO[bytes], data: bytes) -> None:
     with contextlib.suppress(BrokenPipeError):
         stream.write(data)
@@ -329,4 +352,4 @@ def _feed(stream: IO[bytes], data: bytes) -> None:
 
 
 if __name__ == "__main__":
-    _server_main(sys.argv[1], sys.argv[2])
+    _server_main(*sys.argv[1:])

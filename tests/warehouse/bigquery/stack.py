@@ -385,11 +385,13 @@ class BigQueryStack:
         dbt = Path(sys.executable).parent / "dbt"
         # 8 threads: the emulator answers each query in well under a second, and dbt's
         # per-node overhead is most of the build (35 s against 45 s with the profile's 4).
-        result = subprocess.run(
-            [str(dbt), "build", "--project-dir", str(project_dir), "--profiles-dir",
-             str(TRANSFORM), "--threads", "8", *args],
-            cwd=work, env=env, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL,
+        # Forked from a process that imported dbt (tests/tap_forkserver.py).
+        from tests.tap_forkserver import run_dbt
+
+        result = run_dbt(
+            str(dbt), ["build", "--project-dir", str(project_dir), "--profiles-dir",
+                       str(TRANSFORM), "--threads", "8", *args],
+            cwd=str(work), env=env, timeout=timeout,
         )
         statuses: dict[str, str] = {}
         results = work / "target" / "run_results.json"
