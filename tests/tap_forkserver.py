@@ -144,15 +144,20 @@ class _Server:
     def __init__(self, tap: str, preload: tuple[str, ...]) -> None:
         self.dir = tempfile.mkdtemp(prefix="tap-forkserver-")
         self.path = os.path.join(self.dir, "socket")
-        self.process = subprocess.Popen(
-            [_interpreter(tap), __file__, self.path, tap, *preload], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=None,
-            env={k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"},
-        )
+        # What the imports print (a library's warnings) goes to a log, not to every child.
+        self.log = os.path.join(self.dir, "server.log")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [_interpreter(tap), __file__, self.path, tap, *preload], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log,
+                env={k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"},
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if line.strip() != b"ready":
-            raise RuntimeError(f"the tap's fork server did not start: {line!r}")
+            with open(self.log, "rb") as log:
+                raise RuntimeError(f"the fork server of {tap} did not start: {line!r}\n"
+                                   f"{log.read()[-5000:].decode(errors='replace')}")
 
     def close(self) -> None:
         if self.process.poll() is None:

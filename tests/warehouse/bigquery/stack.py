@@ -321,10 +321,12 @@ class BigQueryStack:
             feed = b"".join(line for line in lines
                             if json.loads(line).get("stream", "") in wanted
                             or json.loads(line).get("type") == "STATE")
-            result = subprocess.run(
-                [self.venvs.target_bin("target-bigquery"), "--config", str(config)],
-                input=feed, capture_output=True, timeout=900, cwd=self.workdir,
-                env=self.client_env(),
+            # Forked from a process that imported the target (tests/tap_forkserver.py).
+            from tests.tap_forkserver import run_tap_command
+
+            result = run_tap_command(
+                ["--config", str(config)], tap=self.venvs.target_bin("target-bigquery"),
+                input=feed, timeout=900, cwd=str(self.workdir), env=self.client_env(),
             )
             stderr = result.stderr.decode(errors="replace")
             log = self.workdir / f"target-{dataset}-{self._loads}-{'-'.join(group)}.log"
