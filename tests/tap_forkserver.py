@@ -109,8 +109,13 @@ def _serve(listener: socket.socket) -> dict[str, Any] | None:
 
 
 def _receive(conn: socket.socket) -> tuple[bytes, list[int]]:
+    """A request: its bytes up to the client's half-close, and the 3 descriptors sent with
+    the first of them."""
     data, fds, _, _ = socket.recv_fds(conn, _MAX_REQUEST, 3)
-    return data, list(fds)
+    chunks = [data]
+    while chunks[-1]:
+        chunks.append(conn.recv(_MAX_REQUEST))
+    return b"".join(chunks), list(fds)
 
 
 def _server_main(path: str, script: str, *preload: str) -> None:
@@ -229,6 +234,7 @@ class ForkedTap:
         try:
             self._conn.connect(_server_for(tap, preload).path)
             socket.send_fds(self._conn, [json.dumps(request).encode()], fds)
+            self._conn.shutdown(socket.SHUT_WR)  # the end of the request
         finally:
             for fd in close_here:
                 os.close(fd)
