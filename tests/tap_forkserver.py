@@ -130,11 +130,23 @@ def _server_main(path: str, script: str, *preload: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
+    # Ctrl-C reaches the whole process group: the server outlives it until the test process
+    # closes its stdin; SIGTERM ends it. Either way it removes its folder (socket and log).
+    server = os.getpid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("ready", flush=True)
-    request = _serve(listener)
+    try:
+        request = _serve(listener)
+    finally:
+        if os.getpid() == server:
+            shutil.rmtree(Path(path).parent, ignore_errors=True)
     if request is None:
         return
-    # The child: the console script as __main__, in a process that already imported it.
+    # The child: the console script as __main__, in a process that already imported it, with
+    # the signal dispositions a fresh interpreter has.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])

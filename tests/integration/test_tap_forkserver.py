@@ -4,7 +4,6 @@ process that signals reach."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -48,14 +47,40 @@ def test_the_child_gets_the_callers_environment_cwd_and_stdin(tmp_path: Path) ->
     assert result.stdout.decode().split() == ["here", str(tmp_path), "300000", "['a',", "'b']"]
 
 
-def test_a_signal_reaches_the_forked_tap_and_its_exit_code_says_so() -> None:
+def _blocked_then_signalled(sig: int, fresh: bool) -> int:
+    """The exit code of a tap blocked reading its config (a FIFO nobody writes) that gets
+    ``sig``: a fresh process or a forked one."""
+    fifo = Path(tempfile.mkdtemp()) / "config.json"
+    os.mkfifo(fifo)
     with tempfile.TemporaryFile() as err:
-        # A config file that is a FIFO nobody writes keeps the tap blocked reading it.
-        fifo = Path(tempfile.mkdtemp()) / "config.json"
-        os.mkfifo(fifo)
-        process = popen_tap(["--config", str(fifo)], stdout=subprocess.PIPE, stderr=err)
-        time.sleep(1.0)
+        if fresh:
+            process = subprocess.Popen([TAP, "--config", str(fifo)], stdout=subprocess.PIPE,
+                                       stderr=err, stdin=subprocess.DEVNULL)
+        else:
+            process = popen_tap(["--config", str(fifo)], stdout=subprocess.PIPE, stderr=err)
+        # Started and blocked: once the tap opened the FIFO to read, a writer can open it
+        # too (without writing, so the tap waits in its read).
+        deadline = time.monotonic() + 60
+        writer = None
+        while writer is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                time.sleep(0.05)
         assert process.poll() is None
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=30) == -signal.SIGKILL
-        assert json.dumps(process.args)  # the command line is kept, as Popen keeps it
+        process.send_signal(sig)
+        code = process.wait(timeout=30)
+        if writer is not None:
+            os.close(writer)
+        assert process.stdout is not None
+        process.stdout.close()
+    return code
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT],
+                         ids=["SIGKILL", "SIGTERM", "SIGINT"])
+def test_a_signal_ends_a_forked_tap_as_it_ends_a_fresh_one(sig: int) -> None:
+    forked = _blocked_then_signalled(sig, fresh=False)
+    assert forked == _blocked_then_signalled(sig, fresh=True)
+    if sig == signal.SIGKILL:
+        assert forked == -signal.SIGKILL
