@@ -47,6 +47,8 @@ from typing import Any
 
 import pytest
 
+from tests.tap_forkserver import run_tap_command
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MELTANO_TAP_PIP_URL = "pip_url: -e ${MELTANO_PROJECT_ROOT}"
 PG_MISSING = "PostgreSQL not found: apt-get install postgresql to run the warehouse tests"
@@ -419,11 +421,12 @@ class MeltanoProject:
         if state is not None:
             (work / "state.json").write_text(json.dumps(state))
             state_args = ["--state", str(work / "state.json")]
-        tap = subprocess.run(
-            [str(self.executable_of("extractors", "tap-smartlead")), "--config",
-             str(tap_config), *catalog_args, *state_args],
-            cwd=self.root, env=self.base_env, capture_output=True, timeout=600,
-            stdin=subprocess.DEVNULL,
+        # Meltano's install of the tap, forked from a process that imported it once
+        # (tests/tap_forkserver.py): the same command line without its 2 s of imports.
+        tap = run_tap_command(
+            ["--config", str(tap_config), *catalog_args, *state_args],
+            tap=str(self.executable_of("extractors", "tap-smartlead")), cwd=str(self.root),
+            env=dict(self.base_env), timeout=600,
         )
         if tap.returncode != 0:
             raise MeltanoError(f"tap-smartlead exited {tap.returncode}\n"
@@ -432,10 +435,10 @@ class MeltanoProject:
         def load(name: str, loader: str, env: Mapping[str, str]) -> dict[str, Any] | None:
             config = work / f"{name}.json"
             config.write_text(json.dumps(self.plugin_config(loader, env)))
-            result = subprocess.run(
-                [str(self.executable_of("loaders", loader)), "--config", str(config)],
-                input=tap.stdout, cwd=self.root, env=self.base_env, capture_output=True,
-                timeout=600,
+            # Forked like the tap, from a process that imported the loader once.
+            result = run_tap_command(
+                ["--config", str(config)], tap=str(self.executable_of("loaders", loader)),
+                input=tap.stdout, cwd=str(self.root), env=dict(self.base_env), timeout=600,
             )
             if result.returncode != 0:
                 raise MeltanoError(f"{loader} ({name}) exited {result.returncode}\n"

@@ -15,7 +15,6 @@ import decimal
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pytest
 
 from smartlead_emulator.testing import EmulatorProcess
 from tests.conftest import REPO_ROOT, MeltanoProject, PostgresServer
+from tests.tap_forkserver import run_dbt
 from tests.warehouse.helpers import meltano_tap_env, start_date_days_ago, tap_config
 
 TRANSFORM = REPO_ROOT / "transform"
@@ -71,11 +71,11 @@ class DbtProject:
         env = {**self.env, "DBT_TARGET_PATH": str(target),
                "DBT_LOG_PATH": str(self.workdir / "logs")}
         dbt = self.executable or Path(sys.executable).parent / "dbt"
-        result = subprocess.run(
-            [str(dbt), "build", "--project-dir", str(TRANSFORM), "--profiles-dir",
-             str(TRANSFORM), *args],
-            cwd=self.workdir, env=env, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL,
+        # Forked from a process that imported dbt and its adapters (tests/tap_forkserver.py).
+        result = run_dbt(
+            str(dbt), ["build", "--project-dir", str(TRANSFORM), "--profiles-dir",
+                       str(TRANSFORM), *args],
+            cwd=str(self.workdir), env=env, timeout=timeout,
         )
         run = DbtRun(result.returncode, result.stdout + result.stderr)
         results_file = target / "run_results.json"

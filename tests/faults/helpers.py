@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import tempfile
@@ -19,6 +18,7 @@ from urllib.parse import quote, quote_plus
 
 from tests.integration.expected import assert_no_secret
 from tests.integration.tap_runner import PRIMARY_KEYS, TAP, TapRun, parse_messages
+from tests.tap_forkserver import popen_tap
 
 # Distinctive keys, so that a scan for them cannot match anything else the tap prints.
 SUITE_API_KEY = "sl-faults-key-7c41e9d2a05b"
@@ -64,7 +64,8 @@ def run_tap_watched(
     timeout: float = 240,
     catalog: dict[str, Any] | str | None = None,
 ) -> TapRun:
-    """Run ``tap-smartlead`` reading its stdout as it is written.
+    """Run ``tap-smartlead`` reading its stdout as it is written (a process of its own, forked
+    from one that imported the tap: tests/tap_forkserver.py).
 
     ``config``/``state`` are written to files (a str verbatim, so it can be invalid JSON);
     ``state_path`` is passed as it is (it may not exist); ``catalog`` like ``state``.
@@ -91,9 +92,7 @@ def run_tap_watched(
         err_path = Path(tmp) / "err"
         started = time.monotonic()
         with open(err_path, "wb") as err:
-            process = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=err, env=dict(os.environ)
-            )
+            process = popen_tap(cmd[1:], stdout=subprocess.PIPE, stderr=err)
             watchdog = threading.Timer(timeout, kill_quietly, (process,))
             watchdog.start()
             chunks: list[bytes] = []

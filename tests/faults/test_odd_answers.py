@@ -19,7 +19,6 @@ import copy
 import json
 import re
 import signal
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +39,8 @@ from tests.faults.helpers import (
     utc_now,
 )
 from tests.integration.expected import expected_keys, secrets_of
-from tests.integration.tap_runner import PRIMARY_KEYS, TAP, TapRun, tap_config
+from tests.integration.tap_runner import PRIMARY_KEYS, TapRun, tap_config
+from tests.tap_forkserver import run_tap_command
 
 pytestmark = pytest.mark.integration
 
@@ -50,9 +50,9 @@ ACCOUNT = {"campaigns": 3, "leads_per_campaign": 40, "mailboxes": 3, "rate_limit
            "now": NOW.isoformat()}
 # The custom fields the emulator gives every ninth lead (smartlead_emulator.dataset).
 SECRET_LIKE = ("Key Account", "Secret Santa", "Token Budget", "Sort Key")
-# The Retry-After runs' watchdog: the stopped run waits out about one 60 s window before its
-# kill point (65 s measured); on a machine shared with a whole test suite, more than the
-# helpers' default 240 s once. A tap that hangs after the signal still meets it and fails.
+# The Retry-After runs' watchdog: the stopped run waits out about one window before its kill
+# point (65 s measured with a 60 s window); on a machine shared with a whole test suite, more
+# than the helpers' default 240 s once. A tap that hangs after the signal still meets it and fails.
 SIGTERM_RUN_TIMEOUT = 480
 GAP_LINE = "stayed empty (404, `200 {}` or an empty body) however often asked"
 
@@ -114,10 +114,8 @@ def catalog_selecting(config: dict[str, Any], stream: str) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
         json.dump(config, file)
         file.flush()
-        discovered = subprocess.run(
-            [TAP, "--config", file.name, "--discover"], capture_output=True, check=True,
-            timeout=60,
-        )
+        discovered = run_tap_command(["--config", file.name, "--discover"], check=True,
+                                     timeout=60)
     catalog = json.loads(discovered.stdout)
     for entry in catalog["streams"]:
         for meta in entry["metadata"]:
@@ -155,9 +153,12 @@ class Stopped:
 
 
 def sigterm_while_waiting_out_retry_after() -> Stopped:
-    # 8 requests per minute, then a 429 with Retry-After of up to a minute for everyone.
+    # 8 requests per 20 s, then a 429 with Retry-After of up to 20 s for everyone: the tap
+    # spends the 8 in a burst and then waits about a window, so 2 s after a record the wait
+    # has most of its 20 s to run, four times the 5 s the stop may take. (A longer window only
+    # makes the run reach its kill point later: 65 s with a 60 s window.)
     account = {**ACCOUNT, "seed": 35, "rate_limit": "header", "rate_limit_requests": 8,
-               "rate_limit_window": 60}
+               "rate_limit_window": 20}
     with EmulatorProcess(**emulator_options(**account)) as emu:
         config = config_for(emu)
         trigger = Trigger("campaign_analytics", 1, lambda p: kill_quietly(p, signal.SIGTERM),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -138,7 +137,11 @@ def run_tap(
     kill_after: float | None = None,
     kill_signal: int = signal.SIGKILL,
 ) -> TapRun:
-    """Run ``tap-smartlead --config`` (and ``--state``); optionally kill it after a delay."""
+    """Run ``tap-smartlead --config`` (and ``--state``); optionally kill it after a delay.
+    The tap is a process of its own, forked from one that imported it
+    (tests/tap_forkserver.py)."""
+    from tests.tap_forkserver import popen_tap
+
     with tempfile.TemporaryDirectory(prefix="tap-smartlead-test-") as tmp:
         config_path = Path(tmp) / "config.json"
         config_path.write_text(json.dumps(config))
@@ -149,7 +152,7 @@ def run_tap(
             cmd += ["--state", str(state_path)]
         started = time.monotonic()
         with open(Path(tmp) / "out", "wb") as out, open(Path(tmp) / "err", "wb") as err:
-            process = subprocess.Popen(cmd, stdout=out, stderr=err, env=dict(os.environ))
+            process = popen_tap(cmd[1:], stdout=out, stderr=err)
             try:
                 if kill_after is not None:
                     try:

@@ -6,7 +6,6 @@ import datetime as dt
 import decimal
 import json
 import shutil
-import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -74,11 +73,14 @@ def tap_executable() -> str:
 
 
 def run_tap(config: dict[str, Any], workdir: Path, timeout: float = 300) -> TapOutput:
-    """``tap-smartlead --config`` as a subprocess; its Singer messages, parsed."""
+    """``tap-smartlead --config`` as a subprocess (forked from one that imported the tap:
+    tests/tap_forkserver.py); its Singer messages, parsed."""
+    from tests.tap_forkserver import run_tap_command
+
     config_path = workdir / "tap-config.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
-    result = subprocess.run([tap_executable(), "--config", str(config_path)],
-                            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    result = run_tap_command(["--config", str(config_path)], tap=tap_executable(),
+                             timeout=timeout)
     if result.returncode != 0:
         raise AssertionError(f"tap-smartlead exited {result.returncode}:\n"
                              f"{result.stderr.decode(errors='replace')[-10000:]}")

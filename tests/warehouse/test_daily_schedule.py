@@ -41,6 +41,7 @@ from smartlead_emulator.testing import EmulatorProcess
 from tests.conftest import MeltanoProject, PostgresServer
 from tests.dbt.conftest import postgres_project
 from tests.integration.expected import EPOCH, instant
+from tests.tap_forkserver import popen_tap
 from tests.warehouse.helpers import STREAM_KEYS, format_counts, key_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.meltano]
@@ -129,10 +130,9 @@ def late_bookmarks(state: dict[str, Any], clock: dt.datetime) -> list[str]:
 
 
 def target_config(project: MeltanoProject, postgres: PostgresServer, path: Path) -> Path:
-    """target-postgres' settings as meltano.yml resolves them, pointed at the test server."""
-    resolved = project.run("config", "--unsafe", "print", "target-postgres", "--format=json",
-                           env=postgres.target_env(SCHEMA)).stdout
-    config = json.loads(resolved[resolved.index("{"):])
+    """target-postgres' settings as meltano.yml resolves them, pointed at the test server
+    (``meltano config --unsafe print``, shared with the other tests that resolve them)."""
+    config = project.plugin_config("target-postgres", postgres.target_env(SCHEMA))
     path.write_text(json.dumps(config), encoding="utf-8")
     return path
 
@@ -170,9 +170,9 @@ def outcome(meltano_project: MeltanoProject, postgres: PostgresServer,
     # most of the test's time 31 times over. It keeps the last row per key of a batch and drains
     # a table on its ACTIVATE_VERSION, so the tables end as after 31 separate loads.
     loader_log = (work / "target-postgres.log").open("wb")
-    target_process = subprocess.Popen([str(loader), "--config", str(target)],
-                                      stdin=subprocess.PIPE, stdout=loader_log,
-                                      stderr=subprocess.STDOUT)
+    # Forked from a process that imported it (tests/tap_forkserver.py), like the pipes' loaders.
+    target_process = popen_tap(["--config", str(target)], tap=str(loader),
+                               stdin=subprocess.PIPE, stdout=loader_log, stderr=loader_log)
     assert target_process.stdin is not None
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(lambda: target_process.poll() is None and target_process.kill())

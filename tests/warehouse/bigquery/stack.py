@@ -321,10 +321,12 @@ class BigQueryStack:
             feed = b"".join(line for line in lines
                             if json.loads(line).get("stream", "") in wanted
                             or json.loads(line).get("type") == "STATE")
-            result = subprocess.run(
-                [self.venvs.target_bin("target-bigquery"), "--config", str(config)],
-                input=feed, capture_output=True, timeout=900, cwd=self.workdir,
-                env=self.client_env(),
+            # Forked from a process that imported the target (tests/tap_forkserver.py).
+            from tests.tap_forkserver import run_tap_command
+
+            result = run_tap_command(
+                ["--config", str(config)], tap=self.venvs.target_bin("target-bigquery"),
+                input=feed, timeout=900, cwd=str(self.workdir), env=self.client_env(),
             )
             stderr = result.stderr.decode(errors="replace")
             log = self.workdir / f"target-{dataset}-{self._loads}-{'-'.join(group)}.log"
@@ -385,11 +387,13 @@ class BigQueryStack:
         dbt = Path(sys.executable).parent / "dbt"
         # 8 threads: the emulator answers each query in well under a second, and dbt's
         # per-node overhead is most of the build (35 s against 45 s with the profile's 4).
-        result = subprocess.run(
-            [str(dbt), "build", "--project-dir", str(project_dir), "--profiles-dir",
-             str(TRANSFORM), "--threads", "8", *args],
-            cwd=work, env=env, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL,
+        # Forked from a process that imported dbt (tests/tap_forkserver.py).
+        from tests.tap_forkserver import run_dbt
+
+        result = run_dbt(
+            str(dbt), ["build", "--project-dir", str(project_dir), "--profiles-dir",
+                       str(TRANSFORM), "--threads", "8", *args],
+            cwd=str(work), env=env, timeout=timeout,
         )
         statuses: dict[str, str] = {}
         results = work / "target" / "run_results.json"
