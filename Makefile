@@ -5,9 +5,9 @@
 #                emulator and the report, packages/ of their own)
 #   make test    the whole test suite (unit, emulator, integration, warehouse), its 20
 #                slowest tests, then its wall time; `make test TESTS=tests/unit` runs one part,
-#                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options,
-#                `make test WORKERS=2` runs on 2 pytest-xdist workers (--dist loadgroup: tests
-#                sharing a fixture stay on one worker, see tests/conftest.py)
+#                `make test TESTS=tests/unit PYTEST_ARGS="-x -k rate"` passes pytest options;
+#                on 2 pytest-xdist workers (--dist loadgroup: tests sharing a fixture stay on
+#                one worker, see tests/conftest.py); `make test WORKERS=` runs one process
 #   make lint    ruff
 #   make bench   scripts/bench.py: the rate-limit scenarios (limits), then the agency day
 #                (agency --timed --timed-full); scripts/bench.py NAME runs one benchmark
@@ -26,7 +26,7 @@ TESTS ?= tests
 PYTEST_ARGS ?=
 # pytest-xdist workers; empty: one process. The clock-bound tests (rate limits, retries) overlap
 # with the CPU-bound ones on 2 workers.
-WORKERS ?=
+WORKERS ?= 2
 XDIST := $(if $(WORKERS),-n $(WORKERS) --dist loadgroup,)
 # make demo PLAN=documented: the documented 10 requests per 2 s instead of the demo's 50
 # (scripts/demo.sh)
