@@ -85,18 +85,40 @@ def test_never_more_than_n_starts_in_any_window_under_concurrency():
     assert max(starts) - min(starts) == pytest.approx(19 * (2.0 + rl.safety_seconds))
 
 
-def test_a_burst_the_server_counted_late_holds_its_slots_until_its_answers():
-    # A loaded machine: ten requests start together, the server reaches them 0.5 s later and
-    # counts them then. The eleventh may start only once the server's window has let them go.
+def test_a_burst_the_server_reached_late_holds_its_slots_from_when_it_arrived():
+    # A request answered in 0.1 s shows the server's own round trip. Then a loaded machine:
+    # ten requests start together, the server reaches them 0.5 s late (answers at +0.6 s) and
+    # counts them then. The next may start only once the server's window has let them go.
     clock = FakeClock()
     rl = limiter(clock, requests=10, window=2.0)
+    rl.acquire()
+    clock.sleep(0.1)
+    rl.observe(ServerVerdict(status_code=200))
+    clock.sleep(3.0)  # that one has left every window
+    burst = clock()
     for _ in range(10):
         rl.acquire()
-    clock.sleep(0.5)
+    clock.sleep(0.6)
     for _ in range(10):
         rl.observe(ServerVerdict(status_code=200))
     rl.acquire()
-    assert clock() >= 1000.5 + 2.0
+    assert clock() >= burst + 0.5 + 2.0
+
+
+def test_requests_answered_in_the_usual_round_trip_keep_the_pace_of_their_starts():
+    # Every answer takes the same 0.3 s: nothing waited, so the windows run from the starts
+    # and ten requests start every window plus the safety margin, not every window plus 0.3 s.
+    clock = FakeClock()
+    rl = limiter(clock, requests=10, window=2.0)
+    starts = []
+    for _ in range(3):
+        for _ in range(10):
+            rl.acquire()
+            starts.append(clock())
+        clock.sleep(0.3)
+        for _ in range(10):
+            rl.observe(ServerVerdict(status_code=200))
+    assert starts[20] - starts[0] == pytest.approx(2 * (2.0 + rl.safety_seconds))
 
 
 def test_retry_after_pauses_every_start_exactly_that_long():
