@@ -272,6 +272,16 @@ class ActivityDetector:
             return False
         return bool(self._signal("leads", campaign_id, partition_state))
 
+    def only_got_leads(self, campaign_id: Any, partition_state: Mapping[str, Any]) -> bool:
+        """Not due on the rotation and idle, but leads were added since the stream last read
+        the campaign: a stream a new lead changes reads only what the new leads change."""
+        return (
+            self.enabled
+            and not self.refresh_due(partition_state)
+            and self.is_idle(campaign_id, partition_state)
+            and self.got_leads(campaign_id, partition_state)
+        )
+
     def warm(self, partition_state: Mapping[str, Any]) -> bool:
         """The campaign moved within the last ``refresh_within`` days (for this stream)."""
         moved_on = _day(partition_state.get(MOVED_ON_KEY))

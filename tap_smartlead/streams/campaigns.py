@@ -335,16 +335,9 @@ class CampaignAnalyticsStream(CampaignChildStream):
 
     @override
     def plan_partition(self, context: dict) -> Any:
-        activity = self.run.activity
-        state = self.get_context_state(context)
-        if (
-            activity.enabled
-            and not activity.refresh_due(state)
-            and activity.is_idle(context["campaign_id"], state)
-            # A lead added moves the campaign's lead counts (tap_smartlead/signals.py); asked
-            # only of a campaign that is otherwise idle.
-            and activity.got_leads(context["campaign_id"], state)
-        ):
+        # A lead added moves the campaign's lead counts (tap_smartlead/signals.py).
+        if self.run.activity.only_got_leads(context["campaign_id"],
+                                            self.get_context_state(context)):
             return [self.call(context)]
         if self.skips_partition(context, refresh_only=False):
             return []

@@ -136,13 +136,8 @@ class CampaignLeadsStream(PagedCampaignStream):
         assert context is not None
         state = self.get_context_state(context)
         created_since = parse_timestamp(self.bookmark(context))
-        activity = self.run.activity
-        if (
-            created_since is not None
-            and activity.enabled
-            and not activity.refresh_due(state)
-            and activity.is_idle(context["campaign_id"], state)
-            and activity.got_leads(context["campaign_id"], state)
+        if created_since is not None and self.run.activity.only_got_leads(
+            context["campaign_id"], state
         ):
             # Only leads were added (tap_smartlead/signals.py): the new leads alone. The event
             # mark stays (no event was read), so the next active run reads from it.
