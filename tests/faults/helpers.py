@@ -221,11 +221,14 @@ def duplicates(run: TapRun) -> dict[str, int]:
 
 
 def bookmarks(state: dict[str, Any] | None) -> Any:
-    """A state without the wall-clock parts (``activity_checked_at``) that differ run to run."""
+    """A state without the wall-clock parts that differ run to run: ``activity_checked_at``
+    and ``read_on`` (the time the run began, to the second: two runs side by side on a loaded
+    machine can begin either side of a second)."""
+    wall_clock = {"activity_checked_at", "read_on"}
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k != "activity_checked_at"}
+            return {k: strip(v) for k, v in value.items() if k not in wall_clock}
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value

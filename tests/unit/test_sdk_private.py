@@ -3,6 +3,8 @@ each test fails loudly when a new SDK (or Python) changes it, naming what change
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import inspect
 import io
 import json
@@ -19,7 +21,8 @@ from typing import Any
 import pytest
 from singer_sdk import RESTStream, Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
+from singer_sdk.singerlib.json import serialize_json
 
 from tap_smartlead import sdk_private
 from tap_smartlead.sdk_private import VersionStampingWriter, install_record_factory
@@ -143,6 +146,29 @@ def test_a_tombstone_is_written_without_a_version():
         writer.write_message(RecordMessage(stream="other", record={"id": 3}))
     versions = [json.loads(line).get("version") for line in out.getvalue().splitlines()]
     assert versions == [7, None, None]
+
+
+def test_records_and_state_are_written_as_the_sdks_own_serialiser_writes_them():
+    # The writer's own RECORD and STATE lines skip the SDK's dataclasses.asdict copy; they
+    # must stay the lines the SDK's path writes (a new message field, or a change to how
+    # to_dict drops Nones, fails here).
+    when = dt.datetime(2026, 3, 2, 9, 0, 1, 250000, tzinfo=dt.timezone.utc)
+    record = {"id": 1, "note": None, "lead": {"custom_fields": {"x": None}, "tags": [None, 2]},
+              "amount": decimal.Decimal("12.30"), "sent_at": when}
+    state = {"bookmarks": {"campaign_leads": {"partitions": [
+        {"context": {"campaign_id": 7}, "replication_key_value": None, "read_on": "x"}]}}}
+    messages = [
+        RecordMessage(stream="s", record=record),
+        RecordMessage(stream="s", record=record, version=3, time_extracted=when),
+        StateMessage(value=state),
+        StateMessage(value={}),
+        SchemaMessage(stream="s", schema={"type": "object"}, key_properties=["id"]),
+    ]
+    writer = VersionStampingWriter()
+    for message in messages:
+        assert writer.serialize_message(message) == serialize_json(message.to_dict())
+    first = json.loads(writer.serialize_message(messages[0]))
+    assert "version" not in first and first["record"]["note"] is None
 
 
 def test_progress_markers_become_the_bookmark_only_after_get_records_ended():
