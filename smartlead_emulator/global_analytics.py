@@ -256,6 +256,11 @@ class RouteLimit:
                 raise ApiError(429, "Rate limit exceeded")
             starts.append(now)
 
+    def clear(self) -> None:
+        """The emulator's clock moved on by days: every window of the limit is over."""
+        with self._lock:
+            self._starts.clear()
+
 
 class GlobalAnalytics:
     """The routes, bound to the emulator's analytics options (shape, missing, route limit)."""
@@ -442,6 +447,13 @@ def configure(ds: Dataset, shape: str, *, missing: bool = False,
     """Set a dataset's analytics options (``--analytics-shapes``, ``--analytics-missing``,
     ``--analytics-route-limit``)."""
     _OPTIONS[ds] = GlobalAnalytics(shape, missing, route_limit)
+
+
+def clear_route_limit(ds: Dataset) -> None:
+    """Empty the windows of the dataset's analytics route limit (the clock moved on)."""
+    found = _OPTIONS.get(ds)
+    if found is not None and found.route_limit is not None:
+        found.route_limit.clear()
 
 
 def keys_by_day(ds: Dataset) -> dict[str, Any]:

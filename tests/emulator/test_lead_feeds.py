@@ -116,3 +116,20 @@ def test_activities_have_a_limit_of_their_own():
         codes = [get(emu, ACTIVITIES).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
         assert get(emu, "/campaigns").status_code == 200  # the other routes go on
+
+
+def test_a_day_on_the_emulators_clock_ends_the_routes_own_windows():
+    # A schedule test runs a day's sync every few seconds: the next day's first request to a
+    # 10-a-minute route must not meet the window the day before filled.
+    with EmulatorProcess(rate_limit="none", seed=5, campaigns=1, leads_per_campaign=5,
+                         mailboxes=1, leads_activities_per_minute=2,
+                         analytics_route_limit=1) as emu:
+        day_wise = "/analytics/day-wise-overall-stats"
+        window = {"start_date": "2026-01-01", "end_date": "2026-01-02"}
+        before = [get(emu, ACTIVITIES).status_code for _ in range(3)]
+        before += [get(emu, day_wise, **window).status_code for _ in range(2)]
+        assert before == [200, 200, 429, 200, 429]
+        emu.advance(days=1)
+        after = [get(emu, ACTIVITIES).status_code for _ in range(3)]
+        after += [get(emu, day_wise, **window).status_code for _ in range(2)]
+        assert after == [200, 200, 429, 200, 429]
