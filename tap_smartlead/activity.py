@@ -360,24 +360,28 @@ class ActivityDetector:
     def read_due(self, kind: str, key: Any, states: list[Mapping[str, Any]], within: int) -> bool:
         """Whether this run reads a partition kept on a rotation of ``within`` runs that must
         also be read within ``within`` days (the warmup report, which shows 7 days): on its
-        first read, when the rotation says so, or when the day it was last read up to (its
-        bookmark, a day) is ``within`` or more days before today, however many runs there were
-        since. ``states``: the partition's state in each stream that reads the same answer;
-        due for one, due for all. Decided once per run for ``(kind, key)``, so every stream
-        sharing the answer reads or skips it together, whichever asks first."""
+        first read (no bookmark), when the day it was last read up to (its bookmark, a day) is
+        ``within`` or more days before today however many runs there were since, or when the
+        rotation says so (a partition read before the rotation was kept starts at its phase).
+        ``states``: the partition's state in each stream that reads the same answer; due for
+        one, due for all. Decided once per run for ``(kind, key)``, so every stream sharing
+        the answer reads or skips it together, whichever asks first."""
         with self._lock:
             decided = self._read_due.get((kind, str(key)))
             if decided is None:
                 decided = within <= 1 or any(
-                    self._due_by_runs_or_days(state, within) for state in states)
+                    self._due_by_days_or_runs(key, state, within) for state in states)
                 self._read_due[(kind, str(key))] = decided
             return decided
 
-    def _due_by_runs_or_days(self, state: Mapping[str, Any], within: int) -> bool:
-        if self.refresh_due(state, within):
-            return True
+    def _due_by_days_or_runs(self, key: Any, state: Mapping[str, Any], within: int) -> bool:
         read_to = _day(state.get("replication_key_value"))
-        return read_to is None or (self.today - read_to).days >= within
+        if read_to is None or (self.today - read_to).days >= within:
+            return True
+        runs = state.get(REFRESH_KEY)
+        if not isinstance(runs, int):
+            runs = phase(key, within)  # read on every run until now: where it would be
+        return runs + 1 >= within
 
 
 def phase(key: Any, runs: int) -> int:

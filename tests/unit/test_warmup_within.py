@@ -98,3 +98,16 @@ def test_both_streams_decide_once_per_run_due_for_either_state(due_in):
     # Another mailbox, not due in any state, is skipped by both.
     assert not detector.read_due(KIND, 8, [not_due, dict(not_due)], 6)
     assert not detector.read_due(KIND, 8, [{}], 6)
+
+
+def test_turning_the_setting_on_spreads_mailboxes_read_on_every_run_until_then():
+    # Read yesterday on every run (no rotation kept): not all due at once, about 1 in 6.
+    states = {mailbox: {"replication_key_value": "2026-03-02"} for mailbox in range(300)}
+    read = run(1, 6, states)
+    assert 20 <= len(read) <= 80
+    last = dict.fromkeys(states, 0)
+    for day in range(1, 13):
+        read = read if day == 1 else run(day, 6, states)
+        for mailbox in read:
+            assert day - last[mailbox] <= 6
+            last[mailbox] = day
