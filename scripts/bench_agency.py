@@ -31,6 +31,7 @@ child across ``exec``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -179,9 +180,33 @@ def advance_and_measure(root_url: str) -> None:
     leads = sum(len(c["leads"]) for c in before["campaigns"])
     full = full_sync_needs(before, windows=0)
     control("POST", "/advance?days=1")
-    needs = day_needs(before, control("GET", "/dataset"))
-    needs.update(full_needed_without_windows=full, leads=leads)
+    after = control("GET", "/dataset")
+    needs = day_needs(before, after)
+    needs.update(full_needed_without_windows=full, leads=leads,
+                 warmup_days=warmup_days(after) - warmup_days(before))
     print(json.dumps({k: sorted(v) if isinstance(v, set) else v for k, v in needs.items()}))
+
+
+def warmup_days(dump: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every (mailbox id, date) of the emulator's warmup history."""
+    return {(aid, day["date"]) for aid, days in dump["warmup"].items() for day in days}
+
+
+def warmup_line(runs: list[tuple[int, Run, dict[str, Any]]]) -> str:
+    """The warmup days the emulator added on the bench's days: emitted by warmup_stats on or
+    after their day, or still pending in the report's 7-day window (read within
+    warmup_within_days), or lost (out of the window, never emitted)."""
+    emitted: set[tuple[str, str]] = set()
+    new: set[tuple[str, str]] = set()
+    for _, run, needs in runs:
+        new |= needs["warmup_days"]
+        emitted |= {(str(r["email_account_id"]), r["date"])
+                    for r in run.records.get("warmup_stats", [])}
+    last = max(date for _, date in new) if new else ""
+    window = (dt.date.fromisoformat(last) - dt.timedelta(days=6)).isoformat() if last else ""
+    pending = {key for key in new - emitted if key[1] >= window}
+    return (f"warmup days added on the bench's days: {len(new)}; emitted {len(new & emitted)}, "
+            f"pending in the 7-day window {len(pending)}, lost {len(new - emitted - pending)}")
 
 
 def utilisation(run: Run, per_second: float) -> float:
@@ -212,6 +237,8 @@ def main() -> int:
                         help="daily incremental runs after the full sync (default 1)")
     parser.add_argument("--skip-per-lead", action="store_true",
                         help="leave out the full sync without the bulk thread endpoint")
+    parser.add_argument("--warmup-within-days", type=int, metavar="N",
+                        help="the incremental runs' warmup_within_days (default: the tap's, 1)")
     parser.add_argument("--advance-and-measure", metavar="ROOT_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.advance_and_measure:
@@ -244,13 +271,16 @@ def main() -> int:
         needs = advance_one_day(emu)
         leads = needs["leads"]
         full_need = needs["full_needed_without_windows"] + full.by_path.get(WINDOWS_PATH, 0)
-        incremental = sync("incremental sync (no limit)", {**NO_LIMIT, **extra}, full.state)
+        daily = {**NO_LIMIT, **extra}
+        if args.warmup_within_days is not None:
+            daily["warmup_within_days"] = args.warmup_within_days
+        incremental = sync("incremental sync (no limit)", daily, full.state)
         missing = missing_from(incremental, needs)
         later: list[tuple[int, Run, dict[str, Any]]] = []
         state = incremental.state
         for day in range(2, args.days + 1):  # the days after: what a day costs in the long run
             day_needs_ = advance_one_day(emu)
-            run = sync(f"incremental sync, day {day} (no limit)", {**NO_LIMIT, **extra}, state)
+            run = sync(f"incremental sync, day {day} (no limit)", daily, state)
             later.append((day, run, day_needs_))
             state = run.state
         timed: list[tuple[str, Run, float]] = []
@@ -314,6 +344,7 @@ def main() -> int:
             print(f"    {count:5d}  {path}")
         if any(day_missing.values()) or run.returncode:
             missing = {k: v + day_missing[k] for k, v in missing.items()}
+    print(warmup_line([(1, incremental, needs), *later]))
     print(plan_line("full sync", full.requests))
     for policy, run, _ in timed:
         timed_missing = missing_from(run, needs)

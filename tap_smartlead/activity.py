@@ -116,12 +116,16 @@ class ActivityDetector:
         refresh_within: int = 7,
         acted_since: Callable[[dt.datetime], Mapping[str, dt.datetime] | None] | None = None,
         leads_since: Callable[..., tuple[Mapping[str, Any], int | None] | None] | None = None,
+        warmup_within: int = 1,
     ) -> None:
         self._fetch = fetch
         self.enabled = enabled
         self._moved_since = moved_since
         self.today = today or dt.datetime.now(dt.timezone.utc).date()
         self.refresh_within = max(1, int(refresh_within))
+        # warmup_within_days: each mailbox's warmup report is read when due (``read_due``).
+        self.warmup_within = max(1, int(warmup_within))
+        self._read_due: dict[tuple[str, str], bool] = {}
         self._answers: dict[Any, Any] = {}
         self._moved: dict[dt.date, Mapping[str, str] | None] = {}
         self._lock = threading.Lock()
@@ -332,23 +336,52 @@ class ActivityDetector:
 
     # --- the rotation -----------------------------------------------------------------------
 
-    def refresh_due(self, partition_state: Mapping[str, Any]) -> bool:
+    def refresh_due(self, partition_state: Mapping[str, Any], within: int | None = None) -> bool:
         """Whether this run must read the partition whatever its activity: it was never read,
-        or it was last refreshed ``refresh_within - 1`` runs ago."""
+        or it was last refreshed ``within - 1`` runs ago (default ``refresh_within``)."""
+        within = self.refresh_within if within is None else within
         runs = partition_state.get(REFRESH_KEY)
         if not isinstance(runs, int):
             return True
-        return runs + 1 >= self.refresh_within
+        return runs + 1 >= within
 
-    def mark_rotation(self, key: Any, partition_state: dict[str, Any], *, due: bool) -> None:
+    def mark_rotation(self, key: Any, partition_state: dict[str, Any], *, due: bool,
+                      within: int | None = None) -> None:
         """Advance the partition's rotation once it is done (read or skipped) this run."""
+        within = self.refresh_within if within is None else within
         runs = partition_state.get(REFRESH_KEY)
         if not isinstance(runs, int):
-            partition_state[REFRESH_KEY] = phase(key, self.refresh_within)
+            partition_state[REFRESH_KEY] = phase(key, within)
         elif due:
             partition_state[REFRESH_KEY] = 0
         else:
             partition_state[REFRESH_KEY] = runs + 1
+
+    def read_due(self, kind: str, key: Any, states: list[Mapping[str, Any]], within: int) -> bool:
+        """Whether this run reads a partition kept on a rotation of ``within`` runs that must
+        also be read within ``within`` days (the warmup report, which shows 7 days): on its
+        first read (no bookmark), when the day it was last read up to (its bookmark, a day) is
+        ``within`` or more days before today however many runs there were since, or when the
+        rotation says so (a partition read before the rotation was kept starts at its phase).
+        ``states``: the partition's state in each stream that reads the same answer; due for
+        one, due for all. Decided once per run for ``(kind, key)``, so every stream sharing
+        the answer reads or skips it together, whichever asks first."""
+        with self._lock:
+            decided = self._read_due.get((kind, str(key)))
+            if decided is None:
+                decided = within <= 1 or any(
+                    self._due_by_days_or_runs(key, state, within) for state in states)
+                self._read_due[(kind, str(key))] = decided
+            return decided
+
+    def _due_by_days_or_runs(self, key: Any, state: Mapping[str, Any], within: int) -> bool:
+        read_to = _day(state.get("replication_key_value"))
+        if read_to is None or (self.today - read_to).days >= within:
+            return True
+        runs = state.get(REFRESH_KEY)
+        if not isinstance(runs, int):
+            runs = phase(key, within)  # read on every run until now: where it would be
+        return runs + 1 >= within
 
 
 def phase(key: Any, runs: int) -> int:

@@ -407,8 +407,7 @@ class SmartleadStream(HttpStream):
             if self.tracks_activity:
                 self.run.activity.mark_read(context["campaign_id"], state)
             if self.rotates:
-                due = self.run.activity.refresh_due(state)
-                self.run.activity.mark_rotation(next(iter(context.values())), state, due=due)
+                self.mark_rotation(context, state)
         if self.keeps_tombstones and not self._gaps and not self._was_skipped(context):
             # Only a complete answer read this run can tell a row is gone: a partition left
             # out (idle, or not due in the rotation) keeps its rows and its keys.
@@ -432,6 +431,12 @@ class SmartleadStream(HttpStream):
             yield tombstone(names, key, deleted_at)
         keep_scope_keys(self.stream_state, scope, emitted or None, context, names)
         self.state_manager.is_flushed = False
+
+    def mark_rotation(self, context: Context, state: dict[str, Any]) -> None:
+        """A partition of a ``rotates`` stream is done this run (read or skipped): its place in
+        the rotation of ``refresh_within_days`` runs moves on."""
+        due = self.run.activity.refresh_due(state)
+        self.run.activity.mark_rotation(next(iter(context.values())), state, due=due)
 
     def parent_still_listed(self, context: Context) -> bool | None:
         """Whether the parent of a partition that answered as deleted is still listed: the

@@ -75,6 +75,9 @@ DEFAULT_START_DAYS_AGO = 90
 # Measured with `scripts/bench.py --sweep` (README): at 300 ms latency 2 workers already keep
 # the seed limit (5 requests/s) busy; 8 holds it up to ~1.6 s per request at no memory cost.
 DEFAULT_MAX_CONCURRENCY = 8
+# The warmup report shows 7 days (the server's today and the 6 before): read a mailbox within
+# 6 days and the day it was last read up to (maybe partial) is still in the next report.
+WARMUP_WITHIN_MAX_DAYS = 6
 
 STREAM_TYPES: list[type[Stream]] = [
     CampaignsStream,
@@ -212,6 +215,16 @@ class TapSmartlead(Tap):
             "category, status or custom fields, a sequence, a webhook, a campaign's or a "
             "mailbox's settings) is read again within this many daily runs: each run re-reads "
             "about 1/N of the campaigns and mailboxes, idle ones included (docs/requests.md).",
+        ),
+        th.Property(
+            "warmup_within_days",
+            th.IntegerType(minimum=1, maximum=WARMUP_WITHIN_MAX_DAYS),
+            default=1,
+            description="Read each mailbox's warmup report (warmup_stats, warmup_totals) at "
+            "least once within this many runs and this many days (1..6), instead of on every "
+            "run: each run reads about 1/N of the mailboxes. The report shows the last 7 days, "
+            "so no day is lost while runs are at most 7 - N days apart (daily runs: up to 6). "
+            "1: every run (docs/requests.md).",
         ),
         th.Property(
             "emit_activate_version_messages",
@@ -356,6 +369,7 @@ class TapSmartlead(Tap):
                 refresh_within=int(self.config["refresh_within_days"]),
                 acted_since=self._campaigns_acted_since,
                 leads_since=self._campaigns_with_leads_since,
+                warmup_within=int(self.config["warmup_within_days"]),
             ),
             campaign_ids=lambda: ids_of(self._stream(CampaignsStream).listing()),
             email_account_ids=lambda: ids_of(self._stream(EmailAccountsStream).listing()),

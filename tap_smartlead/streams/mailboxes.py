@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from tap_smartlead.activity import REFRESH_KEY
 from tap_smartlead.client import ListedOnceStream, Ready, SmartleadStream
 from tap_smartlead.http_client import ApiCall
 from tap_smartlead.paging import OffsetPagedStream
@@ -77,15 +78,36 @@ class SharedWarmupReport(SmartleadStream):
     """A stream of the warmup endpoint's answers. warmup_stats and warmup_totals read the same
     report per mailbox: whichever syncs a mailbox first fetches it and offers it to the other
     (if selected), which takes it instead of asking again. Nothing depends on which of the two
-    the SDK syncs first, or whether the other is selected at all."""
+    the SDK syncs first, or whether the other is selected at all.
+
+    ``warmup_within_days`` (W, default 1: every run): a mailbox's report is read when due
+    (ActivityDetector.read_due): on its first read, once per W runs (a rotation spread over the
+    mailboxes), and whenever its bookmark day is W or more days old. The report shows 7 days,
+    so runs at most 7 - W days apart lose no day. Both streams decide once per run per mailbox,
+    from both their states; a mailbox not due costs no request, emits nothing and keeps its
+    bookmark."""
 
     path = "/email-accounts/{email_account_id}/warmup-stats"
     partition_kind = "email_account"
+    # On a rotation of warmup_within_days runs (mark_rotation below), not refresh_within_days.
+    rotates = True
     # The other stream of the same answers (a stream's name, for the offers' kind).
     other: ClassVar[str]
 
+    def read_due(self, context: dict) -> bool:
+        """Whether this run reads the mailbox's report (the same answer for both streams)."""
+        activity = self.run.activity
+        streams = [self, self.tap.streams.get(self.other)]
+        states = [stream.get_context_state(context) for stream in streams
+                  if stream is not None and stream.selected]
+        return activity.read_due(self.path, context["email_account_id"], states,
+                                 activity.warmup_within)
+
     @override
     def plan_partition(self, context: dict) -> Any:
+        if not self.read_due(context):
+            self.runtime.note_skipped(self.name, context)
+            return []
         handed = self.runtime.take(f"{self.path} for {self.name}", context["email_account_id"])
         if handed is not None:
             return Ready(handed)
@@ -94,10 +116,19 @@ class SharedWarmupReport(SmartleadStream):
     @override
     def partition_fetched(self, context: dict, plan: Any, answers: Any) -> Any:
         other = self.tap.streams.get(self.other)
-        if not isinstance(plan, Ready) and other is not None and other.selected:
+        if plan and not isinstance(plan, Ready) and other is not None and other.selected:
             key = context["email_account_id"]
             self.runtime.offer(f"{self.path} for {self.other}", key, answers)
         return answers
+
+    @override
+    def mark_rotation(self, context: dict, state: dict[str, Any]) -> None:
+        activity = self.run.activity
+        if activity.warmup_within <= 1:
+            state.pop(REFRESH_KEY, None)  # read on every run: no rotation to keep
+            return
+        activity.mark_rotation(context["email_account_id"], state, due=self.read_due(context),
+                               within=activity.warmup_within)
 
 
 def warmup_report(call: ApiCall, payload: Any) -> dict[str, Any]:
