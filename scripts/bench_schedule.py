@@ -42,10 +42,17 @@ KEYS = {"campaign_leads": ("campaign_id", "campaign_lead_map_id"),
         "campaign_analytics_by_date": ("campaign_id", "start_date")}
 
 
-def run_at(clock: dt.datetime, config: dict[str, Any], state: dict[str, Any]) -> list[dict]:
+def run_at(clock: dt.datetime, config: dict[str, Any], state: dict[str, Any],
+           catalog: dict[str, Any] | None = None, reverse: bool = False) -> list[dict]:
+    """One sync in this process with the tap's clock at ``clock``: its messages. ``reverse``:
+    the streams synced in the opposite order (the SDK syncs them in ``Tap.streams``'s)."""
     out = io.StringIO()
     with time_machine.travel(clock, tick=True):
-        tap = TapSmartlead(config=config, state=state, parse_env_config=False)
+        tap = TapSmartlead(config=config, state=state, catalog=catalog, parse_env_config=False)
+        if reverse:
+            items = dict(reversed(tap.streams.items()))
+            tap.streams.clear()
+            tap.streams.update(items)
         try:
             with contextlib.redirect_stdout(out):
                 tap.sync_all()

@@ -17,16 +17,13 @@ day D + 2 may be followed by the next on day D + 6).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import time_machine
 
+from scripts.bench_schedule import run_at
 from smartlead_emulator.testing import EmulatorProcess
 from tap_smartlead.tap import TapSmartlead, close_runtimes
 
@@ -69,25 +66,6 @@ def warmup_catalog(config: dict[str, Any], selected: tuple[str, ...] = STREAMS) 
     return catalog
 
 
-def run_selected(clock: dt.datetime, config: dict[str, Any], state: dict[str, Any],
-                 catalog: dict[str, Any], reverse: bool = False) -> list[dict[str, Any]]:
-    """scripts/bench_schedule.py ``run_at`` with a catalog (``reverse``: the streams synced in
-    the opposite order; the SDK syncs them in ``Tap.streams``'s, as test_stream_order.py)."""
-    out = io.StringIO()
-    with time_machine.travel(clock, tick=True):
-        tap = TapSmartlead(config=config, state=state, catalog=catalog, parse_env_config=False)
-        if reverse:
-            items = dict(reversed(tap.streams.items()))
-            tap.streams.clear()
-            tap.streams.update(items)
-        try:
-            with contextlib.redirect_stdout(out):
-                tap.sync_all()
-        finally:
-            close_runtimes()
-    return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
-
-
 def run_schedule(days: list[int], settings: dict[str, Any], selected: tuple[str, ...] = STREAMS,
                  reverse: bool = False) -> Schedule:
     done = Schedule()
@@ -120,7 +98,7 @@ def one_run(emu: EmulatorProcess, day: int, config: dict[str, Any], state: dict[
     """The run of ``day``: its rows and counts into ``done``; returns the state it wrote."""
     emu.reset_stats()
     seen: dict[str, set[str]] = {stream: set() for stream in STREAMS}
-    for message in run_selected(START + dt.timedelta(days=day), config, state, catalog,
+    for message in run_at(START + dt.timedelta(days=day), config, state, catalog,
                                 reverse):
         if message["type"] == "STATE":
             state = message["value"]
